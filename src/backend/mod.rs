@@ -1,0 +1,139 @@
+//! Backends: interchangeable implementations of one contract, "compute the accepts for a block
+//! of 24-byte keys", chosen once at run time from what the CPU has.
+//!
+//! Every backend must give exactly the bytes and statuses of [`portable`]; the shared test
+//! helper in `tests/backends.rs` checks each one the CPU has against it.
+//!
+//! The contract (`accept_keys`): for each `i`, if `strict` and `keys[i]` is not a valid strict
+//! key, write `status[i]` = its [`KeyStatus`] (the kind of the *first* problem by position, as
+//! [`crate::key::check_strict`] reports it) and zero `out[i]`; otherwise write the accept into
+//! `out[i]` and `KeyStatus::Ok`. Return the number of invalid keys. Slices are of equal length
+//! (checked by the caller) and may start at any address.
+//!
+//! Selection: [`Backend::active`] is detected on first use and cached. The environment variable
+//! `WSACCEPT_BACKEND` (a name from [`BackendKind::name`]) forces one for the whole process; a
+//! name the CPU cannot run is ignored with a warning on stderr.
+
+use std::sync::OnceLock;
+
+use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
+
+pub mod portable;
+
+/// The backends wsaccept knows, fastest last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BackendKind {
+    /// `sha1::compress` per key (the crate itself uses SHA-NI when present) + `base64-simd`.
+    /// Runs everywhere; the reference every other backend is tested against.
+    Portable,
+}
+
+impl BackendKind {
+    /// Every backend, in order of preference from slowest to fastest.
+    pub const ALL: &'static [BackendKind] = &[BackendKind::Portable];
+
+    /// The name used by `WSACCEPT_BACKEND`, the CLI and the C ABI.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Portable => "portable",
+        }
+    }
+
+    /// Looks a backend up by its [`name`](Self::name).
+    pub fn from_name(name: &str) -> Option<BackendKind> {
+        Self::ALL.iter().copied().find(|k| k.name() == name)
+    }
+
+    /// How many keys the backend works on at once (1 for per-key backends).
+    pub fn lanes(self) -> usize {
+        match self {
+            BackendKind::Portable => portable::LANES,
+        }
+    }
+
+    /// Whether this CPU can run the backend.
+    pub fn is_available(self) -> bool {
+        match self {
+            BackendKind::Portable => true,
+        }
+    }
+}
+
+/// A backend this CPU is known to support. Only obtainable through [`Backend::new`],
+/// [`Backend::detect`] or [`Backend::active`], which is what makes dispatch safe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Backend(BackendKind);
+
+impl Backend {
+    /// The backend `kind`, if this CPU supports it.
+    pub fn new(kind: BackendKind) -> Option<Backend> {
+        kind.is_available().then_some(Backend(kind))
+    }
+
+    /// The reference backend, available everywhere.
+    pub fn portable() -> Backend {
+        Backend(BackendKind::Portable)
+    }
+
+    /// The fastest backend this CPU supports, ignoring `WSACCEPT_BACKEND`.
+    pub fn detect() -> Backend {
+        Self::available().last().unwrap_or_else(Backend::portable)
+    }
+
+    /// Every backend this CPU supports, slowest first.
+    pub fn available() -> impl Iterator<Item = Backend> {
+        BackendKind::ALL.iter().copied().filter_map(Backend::new)
+    }
+
+    /// The backend in use: `WSACCEPT_BACKEND` if set and supported, else [`detect`](Self::detect).
+    /// Decided on the first call and cached.
+    pub fn active() -> Backend {
+        static ACTIVE: OnceLock<Backend> = OnceLock::new();
+        *ACTIVE.get_or_init(|| match std::env::var("WSACCEPT_BACKEND") {
+            Ok(name) if !name.is_empty() => match BackendKind::from_name(&name).and_then(Backend::new) {
+                Some(backend) => backend,
+                None => {
+                    eprintln!(
+                        "wsaccept: WSACCEPT_BACKEND={name:?} is not a backend this CPU supports; \
+                         using {}",
+                        Backend::detect().name()
+                    );
+                    Backend::detect()
+                }
+            },
+            _ => Backend::detect(),
+        })
+    }
+
+    pub fn kind(self) -> BackendKind {
+        self.0
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    pub fn lanes(self) -> usize {
+        self.0.lanes()
+    }
+
+    /// Computes accepts for a block of 24-byte keys under the backend contract (module docs).
+    ///
+    /// # Panics
+    /// If the three slices differ in length.
+    pub fn accept_keys(
+        self,
+        keys: &[[u8; KEY_LEN]],
+        out: &mut [[u8; ACCEPT_LEN]],
+        status: &mut [KeyStatus],
+        strict: bool,
+    ) -> usize {
+        assert!(
+            keys.len() == out.len() && keys.len() == status.len(),
+            "accept_keys: slices of different lengths"
+        );
+        match self.0 {
+            BackendKind::Portable => portable::accept_keys(keys, out, status, strict),
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The reference backend: one key at a time through `sha1::compress` and `base64-simd`.
+
+use crate::compute::accept_24;
+use crate::key::{check_strict, KeyStatus, ACCEPT_LEN, KEY_LEN};
+
+/// Keys handled at once.
+pub const LANES: usize = 1;
+
+/// The backend contract (see `backend` module docs), one key at a time.
+pub fn accept_keys(
+    keys: &[[u8; KEY_LEN]],
+    out: &mut [[u8; ACCEPT_LEN]],
+    status: &mut [KeyStatus],
+    strict: bool,
+) -> usize {
+    let mut invalid = 0;
+    for ((key, slot), st) in keys.iter().zip(out.iter_mut()).zip(status.iter_mut()) {
+        match if strict { check_strict(key) } else { Ok(()) } {
+            Ok(()) => {
+                accept_24(key, slot);
+                *st = KeyStatus::Ok;
+            }
+            Err(err) => {
+                *slot = [0; ACCEPT_LEN];
+                *st = err.status();
+                invalid += 1;
+            }
+        }
+    }
+    invalid
+}
