@@ -1,1 +1,99 @@
-fn main(){}
+//! Keys per second for every backend this CPU has and for the baselines, side by side.
+//!
+//! `cargo bench --bench accept` runs it all; add a filter (`-- single`, `-- batch_1m`,
+//! `-- batch_16`, `-- threads`) for one group. Ratios are only meaningful within one run.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use wsaccept::{Backend, BatchOptions, KeyGen, ACCEPT_LEN, KEY_LEN};
+
+fn keys(n: usize) -> Vec<u8> {
+    let mut gen = KeyGen::from_seed(42);
+    (0..n).flat_map(|_| *gen.next_key().as_bytes()).collect()
+}
+
+/// What tungstenite does per key, spelt out: the `sha1` Digest API plus the `base64` crate.
+fn naive(key: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(key);
+    h.update(wsaccept::GUID);
+    base64::engine::general_purpose::STANDARD.encode(h.finalize())
+}
+
+fn single(c: &mut Criterion) {
+    let key = b"dGhlIHNhbXBsZSBub25jZQ==";
+    let mut g = c.benchmark_group("single");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("tungstenite_derive_accept_key", |b| {
+        b.iter(|| tungstenite::handshake::derive_accept_key(black_box(key)))
+    });
+    g.bench_function("naive_digest_base64", |b| b.iter(|| naive(black_box(key))));
+    g.bench_function("wsaccept_accept", |b| b.iter(|| wsaccept::accept(black_box(key))));
+    g.bench_function("wsaccept_batch_of_1", |b| {
+        let mut out = [0u8; ACCEPT_LEN];
+        b.iter(|| {
+            wsaccept::accept_batch(black_box(key), &mut out, None, &BatchOptions::default())
+                .unwrap();
+            black_box(&out);
+        })
+    });
+    g.finish();
+}
+
+/// `n` keys through every backend on one thread, and through tungstenite key by key.
+fn batch_group(c: &mut Criterion, name: &str, n: usize) {
+    let input = keys(n);
+    let mut out = vec![0u8; n * ACCEPT_LEN];
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Elements(n as u64));
+    if n >= 100_000 {
+        g.sample_size(10);
+    }
+    g.bench_function("tungstenite_derive_accept_key", |b| {
+        b.iter(|| {
+            for k in input.chunks_exact(KEY_LEN) {
+                black_box(tungstenite::handshake::derive_accept_key(k));
+            }
+        })
+    });
+    for backend in Backend::available() {
+        let opts = BatchOptions::default().backend(backend);
+        g.bench_function(backend.name(), |b| {
+            b.iter(|| wsaccept::accept_batch(black_box(&input), &mut out, None, &opts).unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn batches(c: &mut Criterion) {
+    batch_group(c, "batch_16", 16);
+    batch_group(c, "batch_1m", 1_000_000);
+}
+
+/// One thread against all threads, at sizes around the parallel cut-off and at 1M keys.
+fn threads(c: &mut Criterion) {
+    let mut g = c.benchmark_group("threads");
+    g.sample_size(20);
+    for n in [1024, 2048, 4096, 8192, 16384, 1_000_000] {
+        let input = keys(n);
+        let mut out = vec![0u8; n * ACCEPT_LEN];
+        g.throughput(Throughput::Elements(n as u64));
+        for threads in [1, 0] {
+            let opts = BatchOptions::default().threads(threads);
+            g.bench_function(format!("n{n}_threads{threads}"), |b| {
+                b.iter_batched(
+                    || (),
+                    |_| wsaccept::accept_batch(&input, &mut out, None, &opts).unwrap(),
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, single, batches, threads);
+criterion_main!(benches);
