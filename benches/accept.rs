@@ -2,10 +2,16 @@
 //!
 //! `cargo bench --bench accept` runs it all; add a filter (`-- single`, `-- batch_1m`,
 //! `-- batch_16`, `-- threads`) for one group. Ratios are only meaningful within one run.
+//! The single-thread groups measure the thread's CPU time (see `support/cpu_time.rs`), so that
+//! other jobs on a shared machine do not distort them; `threads` measures wall time.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::ThreadCpuTime;
 use wsaccept::{Backend, BatchOptions, KeyGen, ACCEPT_LEN, KEY_LEN};
 
 fn keys(n: usize) -> Vec<u8> {
@@ -23,7 +29,7 @@ fn naive(key: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(h.finalize())
 }
 
-fn single(c: &mut Criterion) {
+fn single(c: &mut Criterion<ThreadCpuTime>) {
     let key = b"dGhlIHNhbXBsZSBub25jZQ==";
     let mut g = c.benchmark_group("single");
     g.throughput(Throughput::Elements(1));
@@ -46,7 +52,7 @@ fn single(c: &mut Criterion) {
 }
 
 /// `n` keys through every backend on one thread, and through tungstenite key by key.
-fn batch_group(c: &mut Criterion, name: &str, n: usize) {
+fn batch_group(c: &mut Criterion<ThreadCpuTime>, name: &str, n: usize) {
     let input = keys(n);
     let mut out = vec![0u8; n * ACCEPT_LEN];
     let mut g = c.benchmark_group(name);
@@ -70,7 +76,7 @@ fn batch_group(c: &mut Criterion, name: &str, n: usize) {
     g.finish();
 }
 
-fn batches(c: &mut Criterion) {
+fn batches(c: &mut Criterion<ThreadCpuTime>) {
     batch_group(c, "batch_16", 16);
     batch_group(c, "batch_1m", 1_000_000);
 }
@@ -97,5 +103,10 @@ fn threads(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, single, batches, threads);
-criterion_main!(benches);
+criterion_group! {
+    name = cpu_benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = single, batches
+}
+criterion_group!(wall_benches, threads);
+criterion_main!(cpu_benches, wall_benches);

@@ -43,10 +43,29 @@ pub(crate) const BLOCK2: [u8; 64] = {
     block
 };
 
+/// The standard base64 alphabet.
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 /// Writes base64 of a 20-byte digest into a 28-byte slot.
+///
+/// Hand-written because for exactly 20 bytes a straight-line scalar encoder beats a general
+/// SIMD encoder's dispatch and tail handling (measured: see README, "single-key path").
 #[inline]
 pub(crate) fn encode_digest(digest: &[u8; 20], out: &mut [u8; ACCEPT_LEN]) {
-    let _ = base64_simd::STANDARD.encode(digest, base64_simd::Out::from_slice(out));
+    // Six groups of 3 bytes -> 24 characters, then 2 bytes -> 3 characters and one '='.
+    for g in 0..6 {
+        let v = u32::from_be_bytes([0, digest[3 * g], digest[3 * g + 1], digest[3 * g + 2]]);
+        out[4 * g] = BASE64_ALPHABET[(v >> 18) as usize & 63];
+        out[4 * g + 1] = BASE64_ALPHABET[(v >> 12) as usize & 63];
+        out[4 * g + 2] = BASE64_ALPHABET[(v >> 6) as usize & 63];
+        out[4 * g + 3] = BASE64_ALPHABET[v as usize & 63];
+    }
+    let v = u32::from_be_bytes([0, digest[18], digest[19], 0]);
+    out[24] = BASE64_ALPHABET[(v >> 18) as usize & 63];
+    out[25] = BASE64_ALPHABET[(v >> 12) as usize & 63];
+    out[26] = BASE64_ALPHABET[(v >> 6) as usize & 63];
+    out[27] = b'=';
 }
 
 /// Serialises the SHA-1 state as the big-endian digest.

@@ -149,7 +149,7 @@ pub fn trim_ows(bytes: &[u8]) -> &[u8] {
 }
 
 /// The 6-bit value of a standard base64 character, or `None` outside the alphabet.
-pub(crate) fn base64_value(byte: u8) -> Option<u8> {
+pub(crate) const fn base64_value(byte: u8) -> Option<u8> {
     match byte {
         b'A'..=b'Z' => Some(byte - b'A'),
         b'a'..=b'z' => Some(byte - b'a' + 26),
@@ -160,8 +160,54 @@ pub(crate) fn base64_value(byte: u8) -> Option<u8> {
     }
 }
 
+/// 6-bit value of each byte as a base64 character, or `INVALID` outside the alphabet.
+static BASE64_VALUES: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut b = 0;
+    while b < 256 {
+        if let Some(v) = base64_value(b as u8) {
+            table[b] = v;
+        }
+        b += 1;
+    }
+    table
+};
+const INVALID: u8 = 0x80;
+
+/// Whether a 24-byte key is valid under the strict rules: branch-free table lookups, so the
+/// common (valid) case costs a few nanoseconds; the reason for a refusal is worked out
+/// separately, only when there is one.
+#[inline]
+pub fn is_valid_strict(key: &[u8; KEY_LEN]) -> bool {
+    let mut bad = 0u8;
+    for &byte in &key[..22] {
+        bad |= BASE64_VALUES[byte as usize];
+    }
+    // Any INVALID sets bit 7; a valid last data character has its low four bits clear.
+    let bad = (bad & INVALID) | (BASE64_VALUES[key[21] as usize] & 0x0f);
+    bad == 0 && key[22] == b'=' && key[23] == b'='
+}
+
 /// Checks a 24-byte key against the strict rules, reporting the first problem by position.
+#[inline]
 pub fn check_strict(key: &[u8; KEY_LEN]) -> Result<(), KeyError> {
+    if is_valid_strict(key) {
+        Ok(())
+    } else {
+        Err(strict_error(key))
+    }
+}
+
+/// The first problem by position in a key that [`is_valid_strict`] refused.
+#[cold]
+fn strict_error(key: &[u8; KEY_LEN]) -> KeyError {
+    match find_strict_error(key) {
+        Err(e) => e,
+        Ok(()) => unreachable!("is_valid_strict and find_strict_error disagree"),
+    }
+}
+
+fn find_strict_error(key: &[u8; KEY_LEN]) -> Result<(), KeyError> {
     for (pos, &byte) in key[..22].iter().enumerate() {
         if base64_value(byte).is_none() {
             return Err(if byte == b'=' {
