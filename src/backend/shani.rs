@@ -21,6 +21,12 @@ use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
 use crate::key::{check_strict, KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys hashed at once (interleaved SHA-NI streams).
+///
+/// Measured (AMD EPYC with SHA-NI, ~2.9 GHz, busy 2-core VM; 100k keys through 128-key chunks
+/// like the batch driver, best of 40 by thread CPU time, all widths in one run), ns per key:
+/// K=1 55.6, K=2 38.6, K=3 32.4, K=4 28.3, K=5 27.1, K=6 27.6. Four is ~82 cycles per key,
+/// near the `sha1rnds4` throughput floor of 40 per key; five gains ~4% on long runs but pads
+/// power-of-two batches (16 keys, the driver's 128-key chunks) with wasted keys, so four.
 pub const LANES: usize = 4;
 
 /// Big-endian word `t` of a 64-byte block.
@@ -339,7 +345,9 @@ const SHUF_B: [u8; 16] = {
 
 /// Writes base64 of the digest (ABCD, E in lane 3) into a 28-byte slot.
 ///
-/// MEASUREMENT-PENDING
+/// In-register encoder, kept over `crate::compute::encode_digest` (base64-simd, digest stored
+/// to memory first): same run as the [`LANES`] numbers, ns per key, K=4: 28.3 in-register vs
+/// 32.1 base64-simd; K=3: 32.4 vs 34.8.
 #[inline]
 #[target_feature(enable = "sse2,ssse3,sse4.1")]
 fn encode(abcd: __m128i, e: __m128i, out: &mut [u8; ACCEPT_LEN]) {
