@@ -351,8 +351,9 @@ const SHUF_B: [u8; 16] = {
 #[inline]
 #[target_feature(enable = "sse2,ssse3,sse4.1")]
 fn encode(abcd: __m128i, e: __m128i, out: &mut [u8; ACCEPT_LEN]) {
-    // SAFETY (both loads): the constant tables are 16 bytes each; unaligned loads.
+    // SAFETY: `SHUF_A` is 16 readable bytes; unaligned load.
     let shuf_a = unsafe { _mm_loadu_si128(SHUF_A.as_ptr().cast()) };
+    // SAFETY: `SHUF_B` is 16 readable bytes; unaligned load.
     let shuf_b = unsafe { _mm_loadu_si128(SHUF_B.as_ptr().cast()) };
     let lo = base64_16(_mm_shuffle_epi8(abcd, shuf_a));
     let de = _mm_blend_epi16::<0xC0>(abcd, e);
