@@ -19,6 +19,8 @@ use std::sync::OnceLock;
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 pub mod portable;
+#[cfg(target_arch = "x86_64")]
+pub mod shani;
 
 /// The backends wsaccept knows, fastest last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,16 +28,25 @@ pub enum BackendKind {
     /// `sha1::compress` per key (the crate itself uses SHA-NI when present) + `base64-simd`.
     /// Runs everywhere; the reference every other backend is tested against.
     Portable,
+    /// Several keys' SHA-NI round sequences interleaved (x86_64 with SHA extensions).
+    #[cfg(target_arch = "x86_64")]
+    ShaNi,
 }
 
 impl BackendKind {
     /// Every backend, in order of preference from slowest to fastest.
-    pub const ALL: &'static [BackendKind] = &[BackendKind::Portable];
+    pub const ALL: &'static [BackendKind] = &[
+        BackendKind::Portable,
+        #[cfg(target_arch = "x86_64")]
+        BackendKind::ShaNi,
+    ];
 
     /// The name used by `WSACCEPT_BACKEND`, the CLI and the C ABI.
     pub fn name(self) -> &'static str {
         match self {
             BackendKind::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::ShaNi => "shani",
         }
     }
 
@@ -48,6 +59,8 @@ impl BackendKind {
     pub fn lanes(self) -> usize {
         match self {
             BackendKind::Portable => portable::LANES,
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::ShaNi => shani::LANES,
         }
     }
 
@@ -55,6 +68,13 @@ impl BackendKind {
     pub fn is_available(self) -> bool {
         match self {
             BackendKind::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::ShaNi => {
+                is_x86_feature_detected!("sha")
+                    && is_x86_feature_detected!("sse2")
+                    && is_x86_feature_detected!("ssse3")
+                    && is_x86_feature_detected!("sse4.1")
+            }
         }
     }
 }
@@ -136,6 +156,10 @@ impl Backend {
         );
         match self.0 {
             BackendKind::Portable => portable::accept_keys(keys, out, status, strict),
+            // SAFETY: a `Backend` holding `ShaNi` is only built when `is_available` saw sha,
+            // sse2, ssse3 and sse4.1 on this CPU.
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::ShaNi => unsafe { shani::accept_keys(keys, out, status, strict) },
         }
     }
 }
