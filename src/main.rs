@@ -28,6 +28,8 @@ enum Command {
     Verify(cli::verify::VerifyArgs),
     /// Measure keys/s for every backend this CPU has against the naive per-key baseline.
     Bench(cli::bench::BenchArgs),
+    /// List the backends: name, keys per step, whether this CPU has it, which one is in use.
+    Backends,
 }
 
 /// Options shared by the commands that compute accepts.
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Some(Command::Gen(args)) => cli::gen::run(&args),
         Some(Command::Verify(args)) => cli::verify::run(&args),
         Some(Command::Bench(args)) => cli::bench::run(&args),
+        Some(Command::Backends) => cli::bench::list_backends(),
     };
     cli::finish(result)
 }

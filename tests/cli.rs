@@ -205,3 +205,36 @@ fn usage_errors_exit_two() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(wsaccept(&["--help"], b"").status.code(), Some(0));
 }
+
+#[test]
+fn backends_lists_each_with_availability_and_the_active_one() {
+    let out = wsaccept(&["backends"], b"");
+    assert_eq!(out.status.code(), Some(0));
+    let report = text(&out.stdout);
+    for kind in wsaccept::BackendKind::ALL {
+        let line = report
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(kind.name()));
+        let line = line.unwrap_or_else(|| panic!("{} missing from {report}", kind.name()));
+        assert_eq!(line.contains(" available"), kind.is_available(), "{line}");
+    }
+    let active: Vec<&str> = report.lines().filter(|l| l.ends_with(" active")).collect();
+    assert_eq!(active.len(), 1, "{report}");
+    assert!(active[0].starts_with(wsaccept::backend()));
+    // Forcing a backend through the environment shows in the listing.
+    let out = Command::new(env!("CARGO_BIN_EXE_wsaccept"))
+        .arg("backends")
+        .env("WSACCEPT_BACKEND", "portable")
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout)
+        .lines()
+        .any(|l| l.starts_with("portable") && l.ends_with(" active")));
+    // An unknown name is ignored, with a warning.
+    let out = Command::new(env!("CARGO_BIN_EXE_wsaccept"))
+        .arg("backends")
+        .env("WSACCEPT_BACKEND", "nonesuch")
+        .output()
+        .unwrap();
+    assert!(text(&out.stderr).contains("nonesuch"));
+}

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use clap::Args;
 use sha1::{Digest, Sha1};
-use wsaccept::{Backend, BatchOptions, Key, KeyGen, ACCEPT_LEN, GUID};
+use wsaccept::{Backend, BackendKind, BatchOptions, Key, KeyGen, ACCEPT_LEN, GUID};
 
 use super::Outcome;
 
@@ -103,6 +103,25 @@ pub fn run(args: &BenchArgs) -> Outcome {
             );
         }
         row(backend.name(), t);
+    }
+    Ok(true)
+}
+
+/// `wsaccept backends`: one line per backend, `NAME LANES available|unavailable [active]`.
+pub fn list_backends() -> Outcome {
+    let active = Backend::active().kind();
+    for &kind in BackendKind::ALL {
+        println!(
+            "{:<10} {:>2} {}{}",
+            kind.name(),
+            kind.lanes(),
+            if kind.is_available() {
+                "available"
+            } else {
+                "unavailable"
+            },
+            if kind == active { " active" } else { "" }
+        );
     }
     Ok(true)
 }
