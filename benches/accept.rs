@@ -76,6 +76,40 @@ fn batch_group(c: &mut Criterion<ThreadCpuTime>, name: &str, n: usize) {
     g.finish();
 }
 
+/// Small batches: every backend (through its routing of short tails) against the single-key
+/// call in a loop, to place each backend's `min_keys` and to show a batch of one costs no more
+/// than the single-key call.
+fn batch_small(c: &mut Criterion<ThreadCpuTime>) {
+    let mut g = c.benchmark_group("batch_small");
+    g.warm_up_time(std::time::Duration::from_millis(500));
+    g.measurement_time(std::time::Duration::from_secs(2));
+    for n in [1, 2, 3, 4, 5, 8, 16] {
+        let input = keys(n);
+        let mut out = vec![0u8; n * ACCEPT_LEN];
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("n{n}/single_key_calls"), |b| {
+            b.iter(|| {
+                for k in black_box(&input).chunks_exact(KEY_LEN) {
+                    black_box(wsaccept::accept(k).unwrap());
+                }
+            })
+        });
+        for backend in Backend::available() {
+            let opts = BatchOptions::default().backend(backend);
+            g.bench_function(format!("n{n}/{}", backend.name()), |b| {
+                b.iter(|| wsaccept::accept_batch(black_box(&input), &mut out, None, &opts).unwrap())
+            });
+            let mut st = vec![wsaccept::KeyStatus::Ok; n];
+            let mut slots = vec![[0u8; ACCEPT_LEN]; n];
+            let (slot_keys, _) = input.as_chunks::<KEY_LEN>();
+            g.bench_function(format!("n{n}/{}_kernel_only", backend.name()), |b| {
+                b.iter(|| backend.accept_keys_kernel(black_box(slot_keys), &mut slots, &mut st, true))
+            });
+        }
+    }
+    g.finish();
+}
+
 fn batches(c: &mut Criterion<ThreadCpuTime>) {
     batch_group(c, "batch_16", 16);
     batch_group(c, "batch_1m", 1_000_000);
@@ -106,7 +140,7 @@ fn threads(c: &mut Criterion) {
 criterion_group! {
     name = cpu_benches;
     config = Criterion::default().with_measurement(ThreadCpuTime);
-    targets = single, batches
+    targets = single, batch_small, batches
 }
 criterion_group!(wall_benches, threads);
 criterion_main!(cpu_benches, wall_benches);
