@@ -105,6 +105,8 @@ static void conn_free(struct conn *c)
 /* Queue bytes for the peer. Returns -1 only on allocation failure. */
 static int out_append(struct conn *c, const void *data, size_t len)
 {
+    if (len == 0)
+        return 0;
     if (c->out_off == c->out_len)
         c->out_off = c->out_len = 0; /* empty: reuse from the start */
     if (c->out_len + len > c->out_cap) {
