@@ -1,1 +1,54 @@
-fn main(){}
+//! The `wsaccept` command: accepts for keys, key generation, verification and a benchmark.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Compute and check WebSocket Sec-WebSocket-Accept values (RFC 6455) in bulk.
+#[derive(Parser)]
+#[command(name = "wsaccept", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// With no subcommand, `wsaccept` runs `accept`.
+    #[command(flatten)]
+    accept: cli::accept::AcceptArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Keys one per line -> accepts one per line, same order (an invalid key gives an empty
+    /// line and a `line N: reason` message on stderr; exit status 1 if any key was invalid).
+    Accept(cli::accept::AcceptArgs),
+    /// Print N random keys with their accepts as `KEY<TAB>ACCEPT` lines.
+    Gen(cli::gen::GenArgs),
+    /// Check `KEY<TAB>ACCEPT` lines; print a summary, list failures on stderr, exit 1 if any.
+    Verify(cli::verify::VerifyArgs),
+    /// Measure keys/s for every backend this CPU has against the naive per-key baseline.
+    Bench(cli::bench::BenchArgs),
+}
+
+/// Options shared by the commands that compute accepts.
+#[derive(Args, Clone, Copy)]
+pub struct EngineArgs {
+    /// Hash keys as given (trimmed), refusing only empty and overlong ones.
+    #[arg(long)]
+    lenient: bool,
+    /// Threads: 1 = this thread only, 0 = all cores.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => cli::accept::run(&cli.accept),
+        Some(Command::Accept(args)) => cli::accept::run(&args),
+        Some(Command::Gen(args)) => cli::gen::run(&args),
+        Some(Command::Verify(args)) => cli::verify::run(&args),
+        Some(Command::Bench(args)) => cli::bench::run(&args),
+    };
+    cli::finish(result)
+}

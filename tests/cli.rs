@@ -1,0 +1,207 @@
+//! The `wsaccept` command: every subcommand, exit codes, line alignment and error lines.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::oracle;
+
+const RFC_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+const RFC_ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+fn wsaccept(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsaccept"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run wsaccept");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn accept_keeps_lines_aligned_and_reports_bad_ones() {
+    let input = format!(
+        "{RFC_KEY}\n  {RFC_KEY}\t\r\nbad\n\ndGhlIHNhbXBsZSBub25jZR==\ndGhlIHNhbX-sZSBub25jZQ==\n{RFC_KEY}"
+    );
+    for args in [
+        &[][..],
+        &["accept"],
+        &["accept", "-"],
+        &["accept", "--threads", "1"],
+    ] {
+        let out = wsaccept(args, input.as_bytes());
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+        assert_eq!(
+            lines,
+            [RFC_ACCEPT, RFC_ACCEPT, "", "", "", "", RFC_ACCEPT],
+            "{args:?}"
+        );
+        assert_eq!(
+            text(&out.stderr),
+            "line 3: key is 3 bytes long, expected 24\n\
+             line 4: key is 0 bytes long, expected 24\n\
+             line 5: byte 'R' at position 21 has non-zero unused bits (not canonical base64)\n\
+             line 6: byte '-' at position 10 is not in the base64 alphabet\n"
+        );
+    }
+}
+
+#[test]
+fn accept_all_valid_exits_zero_and_reads_files() {
+    let dir = std::env::temp_dir().join(format!("wsaccept-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys.txt");
+    std::fs::write(&file, format!("{RFC_KEY}\n{RFC_KEY}\n")).unwrap();
+    let out = wsaccept(&["accept", file.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), format!("{RFC_ACCEPT}\n{RFC_ACCEPT}\n"));
+    assert!(out.stderr.is_empty());
+    // A missing file is an error of its own (exit 2) that names the file.
+    let out = wsaccept(&["accept", dir.join("missing").to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("missing"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    // Empty input: no output, success.
+    let out = wsaccept(&[], b"");
+    assert_eq!((out.status.code(), out.stdout.len()), (Some(0), 0));
+}
+
+#[test]
+fn accept_lenient_hashes_what_it_gets() {
+    let out = wsaccept(&["accept", "--lenient"], b"abc\n\n  xyz  \n");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        format!("{}\n\n{}\n", oracle(b"abc"), oracle(b"xyz"))
+    );
+    assert_eq!(text(&out.stderr), "line 2: key is empty\n");
+    let long = vec![b'k'; 100_000];
+    let out = wsaccept(&["--lenient"], &[&long[..], b"\n"].concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "\n");
+    assert!(text(&out.stderr).starts_with("line 1: key is 100000 bytes long, longer than"));
+}
+
+#[test]
+fn accept_many_lines_in_chunks_with_threads() {
+    // More lines than one chunk, so chunk boundaries and line numbers are exercised.
+    let mut gen = wsaccept::KeyGen::from_seed(3);
+    let keys: Vec<String> = (0..150_000).map(|_| gen.next_key().to_string()).collect();
+    let mut input = keys.join("\n");
+    input.push('\n');
+    input.replace_range(100_000 * 25..100_000 * 25 + 1, "!"); // break line 100001
+    let out = wsaccept(&["accept", "--threads", "0"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), keys.len());
+    for (i, (line, key)) in lines.iter().zip(&keys).enumerate() {
+        if i == 100_000 {
+            assert_eq!(*line, "");
+        } else if i % 997 == 0 {
+            assert_eq!(*line, oracle(key.as_bytes()));
+        }
+    }
+    assert_eq!(
+        text(&out.stderr),
+        "line 100001: byte '!' at position 0 is not in the base64 alphabet\n"
+    );
+}
+
+#[test]
+fn gen_is_reproducible_and_verifiable() {
+    let a = wsaccept(&["gen", "100", "--seed", "42"], b"");
+    let b = wsaccept(&["gen", "100", "--seed", "42"], b"");
+    let c = wsaccept(&["gen", "100", "--seed", "43"], b"");
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(a.stdout, b.stdout);
+    assert_ne!(a.stdout, c.stdout);
+    let lines: Vec<&str> = std::str::from_utf8(&a.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 100);
+    for line in &lines {
+        let (key, acc) = line.split_once('\t').unwrap();
+        assert_eq!(wsaccept::Key::parse(key).unwrap().as_str(), key);
+        assert_eq!(acc, oracle(key.as_bytes()));
+    }
+    let os1 = wsaccept(&["gen", "5"], b"");
+    let os2 = wsaccept(&["gen", "5"], b"");
+    assert_ne!(os1.stdout, os2.stdout);
+    assert_eq!(wsaccept(&["gen", "0"], b"").stdout.len(), 0);
+    // The generated file verifies.
+    let v = wsaccept(&["verify"], &a.stdout);
+    assert_eq!(v.status.code(), Some(0));
+    assert_eq!(
+        text(&v.stdout),
+        "100 lines: 100 matched, 0 mismatched, 0 invalid\n"
+    );
+}
+
+#[test]
+fn verify_reports_mismatches_and_invalid_lines() {
+    let input = format!(
+        "{RFC_KEY}\t{RFC_ACCEPT}\n\
+         {RFC_KEY}\t s3pPLMBiTxaQ9kYGzzhZRbK+xOo= \n\
+         {RFC_KEY}\ts3pPLMBiTxaQ9kYGzzhZRbK+xOp=\n\
+         notakey\t{RFC_ACCEPT}\n\
+         no tab here\n\
+         {RFC_KEY}\ts3pPLMBiTxaQ9kYGzzhZRbK+xOo\n"
+    );
+    let out = wsaccept(&["verify"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "6 lines: 2 matched, 2 mismatched, 2 invalid\n"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "line 3: mismatch: expected {RFC_ACCEPT}, got s3pPLMBiTxaQ9kYGzzhZRbK+xOp=\n\
+             line 4: key is 7 bytes long, expected 24\n\
+             line 5: not a KEY<TAB>ACCEPT line (no TAB)\n\
+             line 6: mismatch: expected {RFC_ACCEPT}, got s3pPLMBiTxaQ9kYGzzhZRbK+xOo\n"
+        )
+    );
+    let out = wsaccept(
+        &["verify", "--lenient"],
+        format!("abc\t{}\n", oracle(b"abc")).as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn bench_lists_every_backend_with_the_baseline() {
+    let out = wsaccept(&["bench", "--keys", "2000", "--rounds", "1"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("naive (sha1 Digest + base64)"), "{report}");
+    for backend in wsaccept::Backend::available() {
+        assert!(
+            report.lines().any(|l| l.starts_with(backend.name())),
+            "{report}"
+        );
+    }
+    assert!(report.contains("1.00x"));
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let out = wsaccept(&["gen"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let out = wsaccept(&["frobnicate"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(wsaccept(&["--help"], b"").status.code(), Some(0));
+}

@@ -1,0 +1,88 @@
+//! Bounded memory: the CLI streams a 10-million-line input in chunks, so its peak RSS stays
+//! under 64 MiB however long the input is. Alone in its own test binary, so that
+//! `RUSAGE_CHILDREN` sees only the processes started here.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const PEAK_RSS_LIMIT_KIB: i64 = 64 * 1024;
+
+/// The largest resident set of any waited-for child of this process, in KiB.
+fn children_peak_rss_kib() -> i64 {
+    // SAFETY: getrusage only writes into the zero-initialised struct we pass by pointer.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage), 0);
+        usage
+    };
+    usage.ru_maxrss
+}
+
+#[test]
+fn ten_million_lines_in_bounded_memory() {
+    // Debug builds are ~20x slower; the full size runs under `cargo test --release`.
+    let lines: u64 = if cfg!(debug_assertions) {
+        1_000_000
+    } else {
+        10_000_000
+    };
+    if cfg!(debug_assertions) {
+        eprintln!("debug build: streaming {lines} lines instead of 10,000,000 (use --release)");
+    }
+    let exe = env!("CARGO_BIN_EXE_wsaccept");
+    // gen | verify, with every thread on: the most memory any configuration uses.
+    let mut gen = Command::new(exe)
+        .args(["gen", &lines.to_string(), "--seed", "5"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let verify = Command::new(exe)
+        .args(["verify", "--threads", "0"])
+        .stdin(gen.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    assert!(gen.wait().unwrap().success());
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&verify.stdout),
+        format!("{lines} lines: {lines} matched, 0 mismatched, 0 invalid\n")
+    );
+
+    // gen | cut -f1 | accept: the accept command over the same number of keys.
+    let mut gen = Command::new(exe)
+        .args(["gen", &lines.to_string(), "--seed", "6"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut cut = Command::new("cut")
+        .arg("-f1")
+        .stdin(gen.stdout.take().unwrap())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut accept = Command::new(exe)
+        .arg("accept")
+        .stdin(cut.stdout.take().unwrap())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let count = BufReader::new(accept.stdout.take().unwrap())
+        .lines()
+        .map(|l| assert_eq!(l.unwrap().len(), 28))
+        .count() as u64;
+    assert!(accept.wait().unwrap().success());
+    assert!(cut.wait().unwrap().success());
+    assert!(gen.wait().unwrap().success());
+    assert_eq!(count, lines);
+
+    let peak = children_peak_rss_kib();
+    eprintln!("peak RSS of any child: {peak} KiB");
+    assert!(
+        peak > 0 && peak < PEAK_RSS_LIMIT_KIB,
+        "peak RSS {peak} KiB over the 64 MiB bound"
+    );
+}
