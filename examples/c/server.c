@@ -252,26 +252,6 @@ static int list_has_token(const char *value, size_t len, const char *token)
 }
 
 /*
- * Build the 101 response into `out`. Returns its length, or a negative wsaccept
- * status when the key is invalid.
- */
-static int build_101(const char *key, size_t key_len, char *out, size_t cap)
-{
-    char accept[WSACCEPT_ACCEPT_LEN];
-    int rc = wsaccept_accept(key, key_len, accept);
-    if (rc < 0)
-        return rc;
-    int n = snprintf(out, cap,
-                     "HTTP/1.1 101 Switching Protocols\r\n"
-                     "Upgrade: websocket\r\n"
-                     "Connection: Upgrade\r\n"
-                     "Sec-WebSocket-Accept: %.*s\r\n"
-                     "\r\n",
-                     WSACCEPT_ACCEPT_LEN, accept);
-    return (n < 0 || (size_t)n >= cap) ? -1 : n;
-}
-
-/*
  * Parse a complete request head in c->in[0..head_len) (ending in CRLF CRLF).
  * On success switches to ST_WS and queues the 101; otherwise queues an error.
  */
@@ -378,11 +358,15 @@ static void handle_request(struct conn *c, size_t head_len)
         return;
     }
 
-    char resp[512];
-    int n = build_101(key, key_len, resp, sizeof resp);
+    /* The library validates the key (strict RFC 6455 rules) and writes the whole 101
+     * response with its Sec-WebSocket-Accept; no subprotocol is offered. */
+    char resp[WSACCEPT_RESPONSE_BUF_LEN];
+    int64_t n = wsaccept_write_response(key, key_len, NULL, 0, WSACCEPT_MODE_STRICT, resp,
+                                        sizeof resp);
     if (n < 0) {
         char detail[160];
-        snprintf(detail, sizeof detail, "invalid Sec-WebSocket-Key (%s)", wsaccept_strerror(n));
+        snprintf(detail, sizeof detail, "invalid Sec-WebSocket-Key (%s)",
+                 wsaccept_strerror((int)n));
         http_error(c, 400, "Bad Request", NULL, detail);
         return;
     }
