@@ -42,7 +42,10 @@ fn python() -> String {
 fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     // target/<profile>/deps/examples-<hash>
-    exe.parent().and_then(Path::parent).expect("test binary in target/<profile>/deps").to_path_buf()
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binary in target/<profile>/deps")
+        .to_path_buf()
 }
 
 /// Builds the C examples once per test run (tests run in parallel threads) and returns the
@@ -64,7 +67,11 @@ fn examples() -> &'static Path {
         }
         let dir = root().join("examples/c");
         // Clean first: always relink, so the binaries match the library this test run built.
-        let _ = Command::new("make").arg("-C").arg(&dir).arg("clean").output();
+        let _ = Command::new("make")
+            .arg("-C")
+            .arg(&dir)
+            .arg("clean")
+            .output();
         let out = Command::new("make")
             .arg("-C")
             .arg(&dir)
@@ -144,8 +151,12 @@ struct Server {
 impl Server {
     /// Starts `cmd`, which must print `listening on 127.0.0.1:PORT` as its first stdout line.
     fn start(name: &str, mut cmd: Command) -> Server {
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("could not start {name}: {e}"));
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {name}: {e}"));
         let stdout = child.stdout.take().unwrap();
         let stderr = collect(child.stderr.take().unwrap());
         let (tx, rx) = mpsc::channel();
@@ -157,7 +168,12 @@ impl Server {
             // Keep draining so the server never blocks writing to stdout.
             let _ = std::io::copy(&mut reader, &mut std::io::sink());
         });
-        let mut server = Server { name: name.to_string(), child, port: 0, stderr };
+        let mut server = Server {
+            name: name.to_string(),
+            child,
+            port: 0,
+            stderr,
+        };
         let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
         server.port = line
             .trim()
@@ -178,7 +194,11 @@ impl Server {
 
     fn assert_alive(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
-            panic!("{} exited unexpectedly ({status}); stderr:\n{}", self.name, self.stderr());
+            panic!(
+                "{} exited unexpectedly ({status}); stderr:\n{}",
+                self.name,
+                self.stderr()
+            );
         }
     }
 }
@@ -207,14 +227,21 @@ impl Run {
             Some(s) => s.to_string(),
             None => "killed after timeout".to_string(),
         };
-        format!("{status}\n--- stdout:\n{}--- stderr:\n{}", self.stdout, self.stderr)
+        format!(
+            "{status}\n--- stdout:\n{}--- stderr:\n{}",
+            self.stdout, self.stderr
+        )
     }
 }
 
 /// Runs `cmd` to completion, killing it if it is still running after `limit`.
 fn run(mut cmd: Command, limit: Duration) -> Run {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("could not start {cmd:?}: {e}"));
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not start {cmd:?}: {e}"));
     let stdout = read_all(child.stdout.take().unwrap());
     let stderr = read_all(child.stderr.take().unwrap());
     let deadline = Instant::now() + limit;
@@ -232,7 +259,11 @@ fn run(mut cmd: Command, limit: Duration) -> Run {
     // The readers finish when the pipes close, i.e. when the child is gone.
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
-    Run { status, stdout, stderr }
+    Run {
+        status,
+        stdout,
+        stderr,
+    }
 }
 
 /// Reads a child's whole output stream on a thread.
@@ -277,10 +308,21 @@ fn python_websockets_client_handshakes_and_echoes() {
     require_python_websockets();
     let mut server = c_server();
     let mut cmd = Command::new(python());
-    cmd.arg(peers().join("client.py")).arg(server.port.to_string()).arg("20");
+    cmd.arg(peers().join("client.py"))
+        .arg(server.port.to_string())
+        .arg("20");
     let out = run(cmd, Duration::from_secs(60));
-    assert!(out.ok(), "python client failed: {}\nserver stderr:\n{}", out.describe(), server.stderr());
-    assert!(out.stdout.contains("python client: OK 20"), "{}", out.describe());
+    assert!(
+        out.ok(),
+        "python client failed: {}\nserver stderr:\n{}",
+        out.describe(),
+        server.stderr()
+    );
+    assert!(
+        out.stdout.contains("python client: OK 20"),
+        "{}",
+        out.describe()
+    );
     server.assert_alive();
 }
 
@@ -289,10 +331,21 @@ fn node_ws_client_handshakes_and_echoes() {
     require_node_ws();
     let mut server = c_server();
     let mut cmd = Command::new("node");
-    cmd.arg(peers().join("client.mjs")).arg(server.port.to_string()).arg("20");
+    cmd.arg(peers().join("client.mjs"))
+        .arg(server.port.to_string())
+        .arg("20");
     let out = run(cmd, Duration::from_secs(60));
-    assert!(out.ok(), "node client failed: {}\nserver stderr:\n{}", out.describe(), server.stderr());
-    assert!(out.stdout.contains("node client: OK 20"), "{}", out.describe());
+    assert!(
+        out.ok(),
+        "node client failed: {}\nserver stderr:\n{}",
+        out.describe(),
+        server.stderr()
+    );
+    assert!(
+        out.stdout.contains("node client: OK 20"),
+        "{}",
+        out.describe()
+    );
     server.assert_alive();
 }
 
@@ -304,7 +357,9 @@ fn bad_requests_are_refused_and_server_keeps_serving() {
 
     // A stalled client (half a request, then silence) must not hold up anyone else.
     let mut stalled = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stalled.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpg").unwrap();
+    stalled
+        .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpg")
+        .unwrap();
 
     let cases: &[(&str, String, &str)] = &[
         (
@@ -343,7 +398,11 @@ fn bad_requests_are_refused_and_server_keeps_serving() {
             upgrade_request(&format!("X-Filler: {}\r\n", "a".repeat(9000))),
             "HTTP/1.1 431 ",
         ),
-        ("garbage", "\x16\x03\x01 not http at all\r\n\r\n".to_string(), "HTTP/1.1 4"),
+        (
+            "garbage",
+            "\x16\x03\x01 not http at all\r\n\r\n".to_string(),
+            "HTTP/1.1 4",
+        ),
     ];
     for (what, request, want) in cases {
         let reply = raw_exchange(port, request.as_bytes());
@@ -363,19 +422,31 @@ fn bad_requests_are_refused_and_server_keeps_serving() {
           sec-websocket-version: 13\r\nsec-websocket-key:  dGhlIHNhbXBsZSBub25jZQ== \r\n\r\n\
           \x88\x80\x00\x00\x00\x00",
     );
-    assert!(reply.starts_with("HTTP/1.1 101 "), "valid raw handshake: {reply:?}");
+    assert!(
+        reply.starts_with("HTTP/1.1 101 "),
+        "valid raw handshake: {reply:?}"
+    );
     assert!(
         reply.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
         "accept for the RFC sample key: {reply:?}"
     );
     // The close frame pipelined behind the request was answered with a close frame.
-    assert!(reply.ends_with("\r\n\r\n\u{fffd}\0"), "close reply: {reply:?}");
+    assert!(
+        reply.ends_with("\r\n\r\n\u{fffd}\0"),
+        "close reply: {reply:?}"
+    );
 
     // After all of that, and with the stalled client still connected, a real client works.
     let mut cmd = Command::new(python());
-    cmd.arg(peers().join("client.py")).arg(port.to_string()).arg("3");
+    cmd.arg(peers().join("client.py"))
+        .arg(port.to_string())
+        .arg("3");
     let out = run(cmd, Duration::from_secs(30));
-    assert!(out.ok(), "python client after bad clients: {}", out.describe());
+    assert!(
+        out.ok(),
+        "python client after bad clients: {}",
+        out.describe()
+    );
     server.assert_alive();
     drop(stalled);
 }
@@ -383,7 +454,10 @@ fn bad_requests_are_refused_and_server_keeps_serving() {
 /// Runs the C loadgen against a server and returns its stdout, asserting exit 0.
 fn loadgen(server: &Server, n: usize, extra: &[&str]) -> String {
     let mut cmd = Command::new(examples().join("loadgen"));
-    cmd.arg("127.0.0.1").arg(server.port.to_string()).arg(n.to_string()).args(extra);
+    cmd.arg("127.0.0.1")
+        .arg(server.port.to_string())
+        .arg(n.to_string())
+        .args(extra);
     let out = run(cmd, Duration::from_secs(120));
     assert!(
         out.ok(),
@@ -393,8 +467,15 @@ fn loadgen(server: &Server, n: usize, extra: &[&str]) -> String {
         tail(&server.stderr(), 2000)
     );
     assert!(out.stdout.contains("mismatches: 0"), "{}", out.describe());
-    assert!(out.stdout.contains(&format!("verified: {n}/{n}")), "{}", out.describe());
-    eprintln!("loadgen vs {} ({n} connections):\n{}", server.name, out.stdout);
+    assert!(
+        out.stdout.contains(&format!("verified: {n}/{n}")),
+        "{}",
+        out.describe()
+    );
+    eprintln!(
+        "loadgen vs {} ({n} connections):\n{}",
+        server.name, out.stdout
+    );
     out.stdout
 }
 
