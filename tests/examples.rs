@@ -48,23 +48,37 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where the static library built for this test run is. `cargo build --release` puts it in
+/// `target/release`; `cargo test --release` alone only writes `target/release/deps`. Take the
+/// newer of the two, so a stale `cargo build` leftover never shadows what this run built.
+fn library_dir() -> Result<PathBuf, String> {
+    let profile = profile_dir();
+    let newest = [profile.clone(), profile.join("deps")]
+        .into_iter()
+        .filter_map(|dir| {
+            let modified = std::fs::metadata(dir.join("libwsaccept.a"))
+                .ok()?
+                .modified()
+                .ok()?;
+            Some((modified, dir))
+        })
+        .max_by_key(|(modified, _)| *modified);
+    match newest {
+        Some((_, dir)) => Ok(dir),
+        None => Err(format!(
+            "libwsaccept.a not found in {} (nor its deps/): build the library first with \
+             `cargo build --release`, then run `cargo test --release --test examples`",
+            profile.display()
+        )),
+    }
+}
+
 /// Builds the C examples once per test run (tests run in parallel threads) and returns the
 /// directory holding `server` and `loadgen`.
 fn examples() -> &'static Path {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
-        let lib_dir = profile_dir();
-        let lib = lib_dir.join("libwsaccept.a");
-        if !lib.exists() {
-            return Err(format!(
-                "{} not found: build the library first with `cargo build --release` and run \
-                 this test with `cargo test --release --test examples`",
-                lib.display()
-            ));
-        }
-        if !cfg!(debug_assertions) && !lib_dir.ends_with("release") {
-            eprintln!("note: linking the C examples against {}", lib_dir.display());
-        }
+        let lib_dir = library_dir()?;
         let dir = root().join("examples/c");
         // Clean first: always relink, so the binaries match the library this test run built.
         let _ = Command::new("make")
