@@ -710,3 +710,55 @@ pub unsafe extern "C" fn wsaccept_write_response(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guarded_panic() -> c_int {
+        ffi_guard!({
+            if std::hint::black_box(true) {
+                panic!("deliberate panic inside an exported body");
+            }
+            WSACCEPT_OK as c_int
+        })
+    }
+
+    fn guarded_null(p: *const u8) -> i64 {
+        ffi_guard!({
+            check_null!(p);
+            7
+        })
+    }
+
+    #[test]
+    fn panic_becomes_internal_error() {
+        assert_eq!(guarded_panic(), WSACCEPT_INTERNAL_ERROR as c_int);
+    }
+
+    #[test]
+    fn null_check_returns_null_code() {
+        assert_eq!(guarded_null(ptr::null()), WSACCEPT_NULL_POINTER as i64);
+        assert_eq!(guarded_null(b"x".as_ptr()), 7);
+    }
+
+    #[test]
+    fn every_code_has_its_own_text() {
+        let texts: Vec<&CStr> = (-9..=0).map(status_text).collect();
+        for (i, a) in texts.iter().enumerate() {
+            assert!(!a.is_empty());
+            assert!(texts[i + 1..].iter().all(|b| a != b));
+        }
+        assert_eq!(status_text(-10), c"unknown wsaccept status code");
+    }
+
+    #[test]
+    fn codes_out_zero_fills_before_viewing() {
+        let mut raw = [0x55i8; 4];
+        // SAFETY: KeyStatus is repr(i8) with 0 valid; `raw` is 4 writable bytes.
+        let view = unsafe { codes_out::<KeyStatus>(raw.as_mut_ptr(), raw.len()) }.unwrap();
+        assert!(view.iter().all(|s| *s == KeyStatus::Ok));
+        // SAFETY: a NULL pointer is never dereferenced.
+        assert!(unsafe { codes_out::<Verdict>(ptr::null_mut(), 3) }.is_none());
+    }
+}
