@@ -1,1 +1,35 @@
-fn main() {}
+//! Generates the C header `include/wsaccept.h` from `src/ffi.rs` (cbindgen), and sets the
+//! shared library's soname on Linux.
+//!
+//! The header is committed. It is rewritten only when its text changes, so a fresh checkout
+//! builds without touching it, and `git diff --exit-code include/wsaccept.h` after a build
+//! shows whether the committed header was stale.
+
+use std::path::PathBuf;
+
+fn main() {
+    println!("cargo:rerun-if-changed=src/ffi.rs");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-changed=build.rs");
+
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libwsaccept.so.0");
+    }
+
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let config = cbindgen::Config::from_file(root.join("cbindgen.toml"))
+        .expect("cbindgen.toml is not a valid cbindgen configuration");
+    let bindings = cbindgen::Builder::new()
+        .with_config(config)
+        .with_src(root.join("src/ffi.rs"))
+        .generate()
+        .expect("cbindgen could not generate the C header from src/ffi.rs");
+
+    let mut text = Vec::new();
+    bindings.write(&mut text);
+    let path = root.join("include/wsaccept.h");
+    if std::fs::read(&path).ok().as_deref() != Some(text.as_slice()) {
+        std::fs::create_dir_all(root.join("include")).expect("create include/");
+        std::fs::write(&path, &text).expect("write include/wsaccept.h");
+    }
+}

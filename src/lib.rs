@@ -16,14 +16,18 @@
 //! - `compute`: SHA-1 of one key over the two precomputed padded blocks;
 //! - [`backend`]: interchangeable engines for blocks of keys, chosen at run time;
 //! - [`batch`]: the batch driver (contiguous, scattered, verify; one thread or many);
-//! - [`keygen`]: random and seeded key generation.
+//! - [`keygen`]: random and seeded key generation;
+//! - [`response`]: the server's `101 Switching Protocols` response;
+//! - [`ffi`]: the C ABI (`include/wsaccept.h`).
 
 pub mod accept;
 pub mod backend;
 pub mod batch;
 mod compute;
+pub mod ffi;
 pub mod key;
 pub mod keygen;
+pub mod response;
 
 pub use accept::Accept;
 pub use backend::{Backend, BackendKind};
@@ -36,6 +40,7 @@ pub use key::{
     ACCEPT_LEN, GUID, KEY_LEN, MAX_LENIENT_KEY_LEN,
 };
 pub use keygen::{GenerateError, KeyGen};
+pub use response::{response_len, write_response, ResponseError};
 
 /// The accept for one key under the strict rules (OWS around the key is trimmed).
 #[inline]

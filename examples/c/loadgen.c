@@ -1,0 +1,438 @@
+/*
+ * loadgen.c - WebSocket handshake load generator built on libwsaccept.
+ *
+ * Usage: loadgen HOST PORT N [--seed S] [--concurrency C] [--timeout-ms T]
+ *
+ * Opens N WebSocket connections to HOST:PORT, at most C at a time, and checks every
+ * Sec-WebSocket-Accept the server returns. The library does the bulk work in two
+ * calls: wsaccept_generate() makes all N keys (and their expected accepts) up front,
+ * and wsaccept_verify_batch() checks all N received accepts at the end, so the
+ * network loop itself does no hashing. Prints handshakes/s and mismatches; exits 0
+ * only if all N handshakes completed and every accept verified.
+ *
+ * --seed S makes the keys reproducible (seed 0, the default, uses OS randomness).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wsaccept.h"
+
+#define MAX_RESPONSE 8192 /* a 101 is ~130 bytes; anything near this is broken */
+#define DEFAULT_CONCURRENCY 512
+
+enum phase {
+    PH_CONNECT, /* non-blocking connect in progress */
+    PH_SEND,    /* request partly sent */
+    PH_RECV,    /* reading the response head */
+    PH_CLOSING, /* close frame sent, waiting for the server to close TCP */
+};
+
+/* Why a connection failed, counted separately so a run explains itself. */
+enum fail { F_CONNECT, F_IO, F_TIMEOUT, F_STATUS, F_HEADER, F_COUNT };
+static const char *fail_names[F_COUNT] = {"connect", "io", "timeout", "status", "header"};
+
+struct slot {
+    int fd;           /* -1 when free */
+    size_t index;     /* which of the N handshakes */
+    enum phase phase;
+    char req[512];
+    size_t req_len, req_off;
+    char resp[MAX_RESPONSE];
+    size_t resp_len;
+    int64_t deadline;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Globals keep the event loop readable; this is a single-threaded tool. */
+static int epfd;
+static struct addrinfo *target;
+static const char *host_hdr;
+static const char *keys;   /* N * 24 */
+static char *received;     /* N * 28, filled from the responses */
+static uint8_t *completed; /* N flags: a 101 with a well-formed accept arrived */
+static size_t n_done, n_ok, n_fail[F_COUNT];
+static int timeout_ms = 10000;
+
+static void slot_release(struct slot *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+}
+
+static void slot_fail(struct slot *s, enum fail why)
+{
+    n_fail[why]++;
+    n_done++;
+    slot_release(s);
+}
+
+static void slot_watch(struct slot *s, uint32_t events, int op)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = s};
+    epoll_ctl(epfd, op, s->fd, &ev);
+}
+
+/* Start handshake number `index` in a free slot. Returns 0, or -1 if it failed. */
+static int slot_start(struct slot *s, size_t index)
+{
+    s->index = index;
+    s->resp_len = 0;
+    s->req_off = 0;
+    s->deadline = now_ms() + timeout_ms;
+    s->fd = socket(target->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->fd < 0) {
+        slot_fail(s, F_CONNECT);
+        return -1;
+    }
+    int one = 1; /* the request is one small write: send it now */
+    setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int n = snprintf(s->req, sizeof s->req,
+                     "GET /loadgen HTTP/1.1\r\n"
+                     "Host: %s\r\n"
+                     "Upgrade: websocket\r\n"
+                     "Connection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: %.*s\r\n"
+                     "Sec-WebSocket-Version: 13\r\n"
+                     "\r\n",
+                     host_hdr, WSACCEPT_KEY_LEN, keys + index * WSACCEPT_KEY_LEN);
+    s->req_len = (size_t)n;
+    if (connect(s->fd, target->ai_addr, target->ai_addrlen) < 0 && errno != EINPROGRESS) {
+        slot_fail(s, F_CONNECT);
+        return -1;
+    }
+    s->phase = PH_CONNECT;
+    slot_watch(s, EPOLLOUT, EPOLL_CTL_ADD);
+    return 0;
+}
+
+/* Find the single Sec-WebSocket-Accept in a response head; 0 if absent or repeated. */
+static int find_accept(const char *head, size_t len, const char **val, size_t *vlen)
+{
+    static const char name[] = "Sec-WebSocket-Accept:";
+    const size_t nlen = sizeof name - 1;
+    int found = 0;
+    const char *p = memmem(head, len, "\r\n", 2); /* skip the status line */
+    const char *end = head + len;
+    while (p && p + 2 < end) {
+        p += 2;
+        const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+        if (!eol || eol == p)
+            break;
+        if ((size_t)(eol - p) >= nlen && strncasecmp(p, name, nlen) == 0) {
+            const char *v = p + nlen, *ve = eol;
+            while (v < ve && (*v == ' ' || *v == '\t'))
+                v++;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            *val = v;
+            *vlen = (size_t)(ve - v);
+            found++;
+        }
+        p = eol;
+    }
+    return found == 1;
+}
+
+/* The response head is complete: record the accept and start a polite close. */
+static void on_response(struct slot *s, size_t head_len)
+{
+    if (head_len < 12 || memcmp(s->resp, "HTTP/1.1 101", 12) != 0) {
+        if (n_fail[F_STATUS] == 0) { /* show the first one: usually explains the rest */
+            const char *eol = memmem(s->resp, s->resp_len, "\r\n", 2);
+            fprintf(stderr, "loadgen: unexpected response: %.*s\n",
+                    (int)(eol ? eol - s->resp : 0), s->resp);
+        }
+        slot_fail(s, F_STATUS);
+        return;
+    }
+    const char *val = NULL;
+    size_t vlen = 0;
+    if (!find_accept(s->resp, head_len, &val, &vlen) || vlen != WSACCEPT_ACCEPT_LEN) {
+        slot_fail(s, F_HEADER);
+        return;
+    }
+    memcpy(received + s->index * WSACCEPT_ACCEPT_LEN, val, WSACCEPT_ACCEPT_LEN);
+    completed[s->index] = 1;
+    n_ok++;
+    n_done++;
+
+    /* Close like a real client: a masked close frame (1000), then wait for the
+     * server to close the TCP connection first (RFC 6455 7.1.1), which keeps
+     * TIME_WAIT on the server side instead of eating our ephemeral ports. */
+    static const uint8_t close_frame[] = {0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8};
+    if (send(s->fd, close_frame, sizeof close_frame, MSG_NOSIGNAL) != (ssize_t)sizeof close_frame) {
+        slot_release(s);
+        return;
+    }
+    s->phase = PH_CLOSING;
+    s->deadline = now_ms() + 2000;
+}
+
+static void on_event(struct slot *s, uint32_t ev)
+{
+    if (s->fd < 0)
+        return;
+    if (s->phase == PH_CONNECT) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err || (ev & EPOLLERR)) {
+            slot_fail(s, F_CONNECT);
+            return;
+        }
+        s->phase = PH_SEND;
+    }
+    if (s->phase == PH_SEND) {
+        while (s->req_off < s->req_len) {
+            ssize_t n = send(s->fd, s->req + s->req_off, s->req_len - s->req_off, MSG_NOSIGNAL);
+            if (n > 0) {
+                s->req_off += (size_t)n;
+            } else if (n < 0 && errno == EINTR) {
+                continue;
+            } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                return; /* still watching EPOLLOUT */
+            } else {
+                slot_fail(s, F_IO);
+                return;
+            }
+        }
+        s->phase = PH_RECV;
+        slot_watch(s, EPOLLIN, EPOLL_CTL_MOD);
+        return;
+    }
+    if (s->phase == PH_CLOSING) {
+        /* Drain the server's close frame until EOF; the handshake already counted. */
+        char sink[512];
+        ssize_t n = recv(s->fd, sink, sizeof sink, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            slot_release(s);
+        return;
+    }
+    /* PH_RECV */
+    ssize_t n = recv(s->fd, s->resp + s->resp_len, sizeof s->resp - s->resp_len, 0);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            slot_fail(s, F_IO);
+        return;
+    }
+    if (n == 0) {
+        slot_fail(s, F_IO);
+        return;
+    }
+    size_t from = s->resp_len >= 3 ? s->resp_len - 3 : 0;
+    s->resp_len += (size_t)n;
+    char *t = memmem(s->resp + from, s->resp_len - from, "\r\n\r\n", 4);
+    if (t)
+        on_response(s, (size_t)(t - s->resp) + 4);
+    else if (s->resp_len == sizeof s->resp)
+        slot_fail(s, F_HEADER);
+}
+
+static void usage(const char *argv0)
+{
+    fprintf(stderr,
+            "usage: %s HOST PORT N [--seed S] [--concurrency C] [--timeout-ms T]\n"
+            "  --seed S          reproducible keys (0 = OS randomness, the default)\n"
+            "  --concurrency C   connections open at once (default %d, capped by fd limit)\n"
+            "  --timeout-ms T    per-connection handshake timeout (default 10000)\n",
+            argv0, DEFAULT_CONCURRENCY);
+    exit(2);
+}
+
+static unsigned long long parse_num(const char *s, const char *argv0)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s == '\0' || *s == '-' || *end != '\0' || errno)
+        usage(argv0);
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    const char *host = NULL, *port = NULL;
+    size_t n = 0, concurrency = DEFAULT_CONCURRENCY;
+    uint64_t seed = 0;
+    int positional = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+            seed = parse_num(argv[++i], argv[0]);
+        else if (strcmp(argv[i], "--concurrency") == 0 && i + 1 < argc)
+            concurrency = parse_num(argv[++i], argv[0]);
+        else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc)
+            timeout_ms = (int)parse_num(argv[++i], argv[0]);
+        else if (positional == 0 && ++positional)
+            host = argv[i];
+        else if (positional == 1 && ++positional)
+            port = argv[i];
+        else if (positional == 2 && ++positional)
+            n = parse_num(argv[i], argv[0]);
+        else
+            usage(argv[0]);
+    }
+    if (positional != 3 || n == 0 || concurrency == 0 || timeout_ms <= 0)
+        usage(argv[0]);
+
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+    int gai = getaddrinfo(host, port, &hints, &target);
+    if (gai != 0) {
+        fprintf(stderr, "loadgen: %s:%s: %s\n", host, port, gai_strerror(gai));
+        return 2;
+    }
+    char hostport[300];
+    snprintf(hostport, sizeof hostport, "%s:%s", host, port);
+    host_hdr = hostport;
+
+    /* Every open connection is a descriptor: raise the soft limit to the hard one
+     * and keep concurrency below it, so N can be far above the limit. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 64 && concurrency > rl.rlim_cur - 32)
+            concurrency = rl.rlim_cur - 32;
+    }
+    if (concurrency > n)
+        concurrency = n;
+
+    char *gen_keys = malloc(n * WSACCEPT_KEY_LEN);
+    char *expected = malloc(n * WSACCEPT_ACCEPT_LEN);
+    received = calloc(n, WSACCEPT_ACCEPT_LEN);
+    completed = calloc(n, 1);
+    int8_t *result = malloc(n);
+    struct slot *slots = calloc(concurrency, sizeof *slots);
+    struct epoll_event *events = calloc(concurrency, sizeof *events);
+    if (!gen_keys || !expected || !received || !completed || !result || !slots || !events) {
+        fprintf(stderr, "loadgen: out of memory for %zu connections\n", n);
+        return 1;
+    }
+
+    /* All keys and their expected accepts in one call, before any socket opens. */
+    double t0 = now_s();
+    int rc = wsaccept_generate(gen_keys, expected, n, seed);
+    if (rc < 0) {
+        fprintf(stderr, "loadgen: wsaccept_generate: %s\n", wsaccept_strerror(rc));
+        return 1;
+    }
+    double t_gen = now_s() - t0;
+    keys = gen_keys;
+
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0) {
+        perror("epoll_create1");
+        return 1;
+    }
+    for (size_t i = 0; i < concurrency; i++)
+        slots[i].fd = -1;
+
+    size_t next = 0, open = 0;
+    double start = now_s();
+    int64_t last_sweep = now_ms();
+    while (n_done < n || open > 0) {
+        /* Refill free slots; a slot also counts as busy while closing. */
+        for (size_t i = 0; i < concurrency && next < n; i++) {
+            if (slots[i].fd < 0)
+                slot_start(&slots[i], next++);
+        }
+        open = 0;
+        for (size_t i = 0; i < concurrency; i++)
+            open += slots[i].fd >= 0;
+        if (open == 0 && next >= n)
+            break;
+
+        int k = epoll_wait(epfd, events, (int)concurrency, 100);
+        for (int i = 0; i < k; i++)
+            on_event(events[i].data.ptr, events[i].events);
+
+        int64_t now = now_ms();
+        if (now - last_sweep >= 100) {
+            last_sweep = now;
+            for (size_t i = 0; i < concurrency; i++) {
+                struct slot *s = &slots[i];
+                if (s->fd < 0 || now < s->deadline)
+                    continue;
+                if (s->phase == PH_CLOSING)
+                    slot_release(s); /* already counted; the server was just slow to close */
+                else
+                    slot_fail(s, F_TIMEOUT);
+            }
+        }
+    }
+    double elapsed = now_s() - start;
+
+    /* One call checks every accept we received against its key. Handshakes that
+     * failed still have zeroed accepts here and count as mismatches too, but they
+     * are reported separately below. */
+    t0 = now_s();
+    int64_t bad = wsaccept_verify_batch(keys, received, n, result, 0);
+    double t_verify = now_s() - t0;
+    if (bad < 0) {
+        fprintf(stderr, "loadgen: wsaccept_verify_batch: %s\n", wsaccept_strerror((int)bad));
+        return 1;
+    }
+    size_t mismatches = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!completed[i] || result[i] == 1)
+            continue;
+        if (mismatches++ == 0)
+            fprintf(stderr,
+                    "loadgen: mismatch on connection %zu: key %.*s expected %.*s got %.*s\n", i,
+                    WSACCEPT_KEY_LEN, keys + i * WSACCEPT_KEY_LEN, WSACCEPT_ACCEPT_LEN,
+                    expected + i * WSACCEPT_ACCEPT_LEN, WSACCEPT_ACCEPT_LEN,
+                    received + i * WSACCEPT_ACCEPT_LEN);
+    }
+    /* The generator's own expected accepts must agree with what verify computed. */
+    size_t gen_disagree = 0;
+    for (size_t i = 0; i < n; i++)
+        if (completed[i] && result[i] == 1 &&
+            memcmp(expected + i * WSACCEPT_ACCEPT_LEN, received + i * WSACCEPT_ACCEPT_LEN,
+                   WSACCEPT_ACCEPT_LEN) != 0)
+            gen_disagree++;
+
+    size_t failed = n - n_ok;
+    printf("connections: %zu  concurrency: %zu  elapsed: %.3f s\n", n, concurrency, elapsed);
+    printf("handshakes/s: %.0f\n", (double)n_ok / (elapsed > 0 ? elapsed : 1e-9));
+    printf("handshakes ok: %zu  failed: %zu", n_ok, failed);
+    for (int i = 0; i < F_COUNT; i++)
+        if (n_fail[i])
+            printf("  %s: %zu", fail_names[i], n_fail[i]);
+    printf("\n");
+    printf("mismatches: %zu\n", mismatches + gen_disagree);
+    printf("verified: %zu/%zu  (generate %.3f ms, verify_batch %.3f ms)\n",
+           n_ok - mismatches - gen_disagree, n, t_gen * 1e3, t_verify * 1e3);
+
+    freeaddrinfo(target);
+    close(epfd);
+    return (failed == 0 && mismatches == 0 && gen_disagree == 0) ? 0 : 1;
+}

@@ -1,0 +1,785 @@
+/*
+ * server.c - a small epoll WebSocket echo server built on libwsaccept.
+ *
+ * Usage: server PORT        (PORT 0 picks a free port; the chosen one is printed)
+ *
+ * Listens on 127.0.0.1 only. Prints "listening on 127.0.0.1:PORT" once ready, so a
+ * test harness can start it on port 0 and read the real port back (no port races).
+ *
+ * Design, in short:
+ *  - one thread, level-triggered epoll, every socket non-blocking;
+ *  - each connection owns a bounded input buffer and a growable output buffer, so
+ *    partial reads and partial writes are the normal case, not a special one;
+ *  - a connection never blocks the loop: we only read what is there and only write
+ *    what the kernel takes, and we stop reading from a client that does not read
+ *    our replies (backpressure) instead of buffering without bound;
+ *  - every state that waits on the peer has a deadline (handshake, stalled writes,
+ *    closing), so slow or dead clients cannot pin memory or descriptors forever.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wsaccept.h"
+
+/* RFC 6455 does not bound the handshake; 8 KiB is what most servers allow and far
+ * more than any real client sends. Past it we answer 431 rather than buffer more. */
+#define MAX_REQUEST 8192
+/* Largest frame payload we accept; bigger frames get close code 1009 (too big). */
+#define MAX_PAYLOAD (1u << 20)
+/* Stop reading from a client once this much of our output is still unsent. */
+#define OUT_HIGH_WATER (1u << 20)
+/* Bytes read per wakeup: bounded so one busy client cannot starve the others. */
+#define READ_CHUNK 65536
+
+#define HANDSHAKE_TIMEOUT_MS 10000 /* whole request must arrive in this time */
+#define WRITE_STALL_MS 30000       /* pending output must make progress this often */
+#define LINGER_MS 2000             /* after our last bytes, wait this long for EOF */
+
+enum state {
+    ST_HTTP,   /* reading the upgrade request */
+    ST_WS,     /* handshake done, exchanging frames */
+    ST_CLOSE,  /* last bytes queued: flush them, then half-close and linger */
+    ST_LINGER, /* write side shut: discard input until EOF or deadline */
+};
+
+struct conn {
+    int fd;
+    enum state state;
+    char *in;        /* received, not yet consumed bytes */
+    size_t in_len, in_cap;
+    char *out;       /* queued output; out[out_off..out_len) is unsent */
+    size_t out_off, out_len, out_cap;
+    uint32_t events; /* current epoll interest, to avoid redundant epoll_ctl calls */
+    int64_t deadline; /* monotonic ms; 0 = none */
+    int fragmented;  /* inside a fragmented data message (continuations expected) */
+};
+
+static int epfd = -1;
+static struct conn **conns; /* indexed by fd: fds are small and dense */
+static size_t conns_cap;
+static int max_fd = -1;
+static int spare_fd = -1; /* kept open so we can still accept-and-drop at EMFILE */
+static unsigned long n_handshakes, n_rejected;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_interest(struct conn *c, uint32_t events)
+{
+    if (c->events == events)
+        return;
+    struct epoll_event ev = {.events = events, .data.fd = c->fd};
+    if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+        c->events = events;
+}
+
+static void conn_free(struct conn *c)
+{
+    /* close() also removes the fd from the epoll set (we never dup these fds). */
+    close(c->fd);
+    conns[c->fd] = NULL;
+    free(c->in);
+    free(c->out);
+    free(c);
+}
+
+/* Queue bytes for the peer. Returns -1 only on allocation failure. */
+static int out_append(struct conn *c, const void *data, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (c->out_off == c->out_len)
+        c->out_off = c->out_len = 0; /* empty: reuse from the start */
+    if (c->out_len + len > c->out_cap) {
+        /* Compact first: the sent prefix is dead weight. */
+        if (c->out_off > 0) {
+            memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+            c->out_len -= c->out_off;
+            c->out_off = 0;
+        }
+        if (c->out_len + len > c->out_cap) {
+            size_t cap = c->out_cap ? c->out_cap : 4096;
+            while (cap < c->out_len + len)
+                cap *= 2;
+            char *p = realloc(c->out, cap);
+            if (!p)
+                return -1;
+            c->out = p;
+            c->out_cap = cap;
+        }
+    }
+    memcpy(c->out + c->out_len, data, len);
+    c->out_len += len;
+    return 0;
+}
+
+/* Decide what we want from epoll given buffered output and state. */
+static void update_interest(struct conn *c)
+{
+    uint32_t ev = 0;
+    size_t pending = c->out_len - c->out_off;
+    /* Backpressure: a client that does not read our echoes must not make us read
+     * (and buffer) more of its input. */
+    if (c->state != ST_CLOSE && pending < OUT_HIGH_WATER)
+        ev |= EPOLLIN;
+    if (pending > 0)
+        ev |= EPOLLOUT;
+    set_interest(c, ev);
+}
+
+/*
+ * Write as much queued output as the kernel takes right now.
+ * Returns -1 if the connection is dead and was freed.
+ */
+static int conn_flush(struct conn *c)
+{
+    while (c->out_off < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+        if (n > 0) {
+            c->out_off += (size_t)n;
+            if (c->state == ST_WS)
+                c->deadline = now_ms() + WRITE_STALL_MS; /* progress: re-arm */
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        conn_free(c); /* EPIPE, ECONNRESET, ...: nothing left to say */
+        return -1;
+    }
+    if (c->out_off == c->out_len) {
+        c->out_off = c->out_len = 0;
+        if (c->state == ST_WS)
+            c->deadline = 0;
+        if (c->state == ST_CLOSE) {
+            /* Half-close and wait for the peer's FIN instead of close() right away:
+             * closing with unread input makes the kernel send RST, which can destroy
+             * our final response before the client has read it. */
+            shutdown(c->fd, SHUT_WR);
+            c->state = ST_LINGER;
+            c->deadline = now_ms() + LINGER_MS;
+        }
+    } else if (c->state == ST_WS && c->deadline == 0) {
+        c->deadline = now_ms() + WRITE_STALL_MS;
+    }
+    update_interest(c);
+    return 0;
+}
+
+/* Queue a final message and move to closing: nothing is read or parsed after it. */
+static void begin_close(struct conn *c, const void *data, size_t len)
+{
+    if (len)
+        out_append(c, data, len); /* on ENOMEM we just close without the message */
+    c->state = ST_CLOSE;
+    c->deadline = now_ms() + LINGER_MS + WRITE_STALL_MS;
+}
+
+/* ------------------------------------------------------------------ HTTP part */
+
+static void http_error(struct conn *c, int code, const char *reason, const char *extra_hdrs,
+                       const char *detail)
+{
+    char buf[1024];
+    char body[512];
+    int blen = snprintf(body, sizeof body, "%d %s%s%s\n", code, reason, detail ? ": " : "",
+                        detail ? detail : "");
+    if (blen < 0 || (size_t)blen >= sizeof body)
+        blen = (int)strlen(body);
+    int n = snprintf(buf, sizeof buf,
+                     "HTTP/1.1 %d %s\r\n"
+                     "Content-Type: text/plain\r\n"
+                     "Content-Length: %d\r\n"
+                     "%s"
+                     "Connection: close\r\n"
+                     "\r\n"
+                     "%s",
+                     code, reason, blen, extra_hdrs ? extra_hdrs : "", body);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        n = 0;
+    n_rejected++;
+    begin_close(c, buf, (size_t)n);
+}
+
+static int is_tchar(unsigned char ch)
+{
+    /* RFC 9110 token characters: header names must consist of these. */
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+        return 1;
+    return ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+}
+
+static int is_ows(char ch) { return ch == ' ' || ch == '\t'; }
+
+/* Does the comma-separated list value[0..len) contain `token` (case-insensitive)? */
+static int list_has_token(const char *value, size_t len, const char *token)
+{
+    size_t tlen = strlen(token);
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (is_ows(value[i]) || value[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < len && value[i] != ',')
+            i++;
+        size_t end = i;
+        while (end > start && is_ows(value[end - 1]))
+            end--;
+        if (end - start == tlen && strncasecmp(value + start, token, tlen) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Parse a complete request head in c->in[0..head_len) (ending in CRLF CRLF).
+ * On success switches to ST_WS and queues the 101; otherwise queues an error.
+ */
+static void handle_request(struct conn *c, size_t head_len)
+{
+    char *p = c->in;
+    char *end = c->in + head_len;
+
+    /* Request line: METHOD SP target SP HTTP/1.x CRLF */
+    char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+    char *sp1 = memchr(p, ' ', (size_t)(eol - p));
+    char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
+    if (!sp1 || !sp2 || sp2 == sp1 + 1) {
+        http_error(c, 400, "Bad Request", NULL, "malformed request line");
+        return;
+    }
+    if (sp1 - p != 3 || memcmp(p, "GET", 3) != 0) { /* methods are case-sensitive */
+        http_error(c, 405, "Method Not Allowed", "Allow: GET\r\n", "WebSocket needs GET");
+        return;
+    }
+    const char *ver = sp2 + 1;
+    size_t vlen = (size_t)(eol - ver);
+    /* RFC 6455 requires HTTP/1.1 or higher; we speak 1.x only. */
+    if (vlen != 8 || memcmp(ver, "HTTP/1.", 7) != 0 || ver[7] < '1' || ver[7] > '9') {
+        http_error(c, 400, "Bad Request", NULL, "HTTP/1.1 or later required");
+        return;
+    }
+
+    int upgrade_ok = 0, connection_ok = 0, version_seen = 0, version_ok = 0;
+    int host_count = 0, key_count = 0;
+    const char *key = NULL;
+    size_t key_len = 0;
+
+    for (p = eol + 2; p < end - 2; p = eol + 2) { /* end-2: the final empty line */
+        eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+        if (is_ows(*p)) { /* obs-fold: deprecated and a smuggling vector (RFC 9112) */
+            http_error(c, 400, "Bad Request", NULL, "folded header line");
+            return;
+        }
+        char *colon = memchr(p, ':', (size_t)(eol - p));
+        if (!colon || colon == p) {
+            http_error(c, 400, "Bad Request", NULL, "malformed header line");
+            return;
+        }
+        for (char *q = p; q < colon; q++) {
+            if (!is_tchar((unsigned char)*q)) { /* also rejects "Name : value" */
+                http_error(c, 400, "Bad Request", NULL, "invalid header name");
+                return;
+            }
+        }
+        size_t name_len = (size_t)(colon - p);
+        char *v = colon + 1, *vend = eol;
+        while (v < vend && is_ows(*v))
+            v++;
+        while (vend > v && is_ows(vend[-1]))
+            vend--;
+        size_t v_len = (size_t)(vend - v);
+        for (char *q = v; q < vend; q++) {
+            if (*q == '\0' || *q == '\r' || *q == '\n') {
+                http_error(c, 400, "Bad Request", NULL, "control character in header");
+                return;
+            }
+        }
+
+#define NAME_IS(lit) (name_len == sizeof(lit) - 1 && strncasecmp(p, lit, name_len) == 0)
+        if (NAME_IS("Host")) {
+            host_count++;
+        } else if (NAME_IS("Upgrade")) {
+            upgrade_ok |= list_has_token(v, v_len, "websocket");
+        } else if (NAME_IS("Connection")) {
+            connection_ok |= list_has_token(v, v_len, "upgrade");
+        } else if (NAME_IS("Sec-WebSocket-Version")) {
+            /* Several version headers could disagree; only accept one plain "13". */
+            version_ok = !version_seen && v_len == 2 && memcmp(v, "13", 2) == 0;
+            version_seen++;
+        } else if (NAME_IS("Sec-WebSocket-Key")) {
+            key_count++;
+            key = v;
+            key_len = v_len;
+        }
+#undef NAME_IS
+    }
+
+    if (host_count != 1) {
+        http_error(c, 400, "Bad Request", NULL, "exactly one Host header required");
+        return;
+    }
+    if (!upgrade_ok || !connection_ok) {
+        /* Not a WebSocket request at all: 426 tells a plain HTTP client what we speak. */
+        http_error(c, 426, "Upgrade Required",
+                   "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n",
+                   "this is a WebSocket endpoint");
+        return;
+    }
+    if (!version_ok) {
+        /* RFC 6455 4.2.2: advertise the versions we do support. */
+        http_error(c, 426, "Upgrade Required", "Sec-WebSocket-Version: 13\r\n",
+                   "Sec-WebSocket-Version must be 13");
+        return;
+    }
+    if (key_count != 1) {
+        http_error(c, 400, "Bad Request", NULL,
+                   key_count ? "duplicate Sec-WebSocket-Key" : "missing Sec-WebSocket-Key");
+        return;
+    }
+
+    /* The library validates the key (strict RFC 6455 rules) and writes the whole 101
+     * response with its Sec-WebSocket-Accept; no subprotocol is offered. */
+    char resp[WSACCEPT_RESPONSE_BUF_LEN];
+    int64_t n = wsaccept_write_response(key, key_len, NULL, 0, WSACCEPT_MODE_STRICT, resp,
+                                        sizeof resp);
+    if (n < 0) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "invalid Sec-WebSocket-Key (%s)",
+                 wsaccept_strerror((int)n));
+        http_error(c, 400, "Bad Request", NULL, detail);
+        return;
+    }
+    out_append(c, resp, (size_t)n);
+    c->state = ST_WS;
+    c->deadline = 0; /* WebSocket connections may idle as long as they like */
+    n_handshakes++;
+}
+
+/* ------------------------------------------------------------- WebSocket part */
+
+/* Append one unmasked server frame (servers never mask, RFC 6455 5.1). */
+static int ws_send(struct conn *c, uint8_t b0, const char *payload, uint64_t len)
+{
+    uint8_t hdr[10];
+    size_t hlen;
+    hdr[0] = b0;
+    if (len < 126) {
+        hdr[1] = (uint8_t)len;
+        hlen = 2;
+    } else if (len <= 0xffff) {
+        hdr[1] = 126;
+        hdr[2] = (uint8_t)(len >> 8);
+        hdr[3] = (uint8_t)len;
+        hlen = 4;
+    } else {
+        hdr[1] = 127;
+        for (int i = 0; i < 8; i++)
+            hdr[2 + i] = (uint8_t)(len >> (56 - 8 * i));
+        hlen = 10;
+    }
+    if (out_append(c, hdr, hlen) < 0 || out_append(c, payload, (size_t)len) < 0)
+        return -1;
+    return 0;
+}
+
+/* Fail the connection (RFC 6455 7.1.7): send a close with `code` and stop reading. */
+static void ws_fail(struct conn *c, uint16_t code)
+{
+    uint8_t payload[2] = {(uint8_t)(code >> 8), (uint8_t)code};
+    ws_send(c, 0x88, (const char *)payload, 2);
+    begin_close(c, NULL, 0);
+}
+
+/* Valid close codes a peer may send (RFC 6455 7.4); others are protocol errors. */
+static int close_code_ok(unsigned code)
+{
+    if (code >= 3000 && code <= 4999)
+        return 1;
+    return code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006;
+}
+
+/*
+ * Parse and act on every complete frame in c->in. Returns the number of bytes
+ * consumed. Stops early when the connection starts closing.
+ */
+static size_t ws_process(struct conn *c)
+{
+    size_t pos = 0;
+    while (c->state == ST_WS) {
+        uint8_t *f = (uint8_t *)c->in + pos;
+        size_t avail = c->in_len - pos;
+        if (avail < 2)
+            break;
+        int fin = f[0] & 0x80;
+        int opcode = f[0] & 0x0f;
+        int masked = f[1] & 0x80;
+        uint64_t len = f[1] & 0x7f;
+        size_t hlen = 2;
+        if (len == 126) {
+            if (avail < 4)
+                break;
+            len = ((uint64_t)f[2] << 8) | f[3];
+            hlen = 4;
+        } else if (len == 127) {
+            if (avail < 10)
+                break;
+            len = 0;
+            for (int i = 0; i < 8; i++)
+                len = (len << 8) | f[2 + i];
+            hlen = 10;
+        }
+        /* Validate the header before waiting for the payload, so an oversized or
+         * bogus frame is refused at once instead of after buffering it. */
+        if (f[0] & 0x70) { /* RSV bits: we negotiated no extension */
+            ws_fail(c, 1002);
+            break;
+        }
+        if (!masked) { /* clients must mask (RFC 6455 5.1) */
+            ws_fail(c, 1002);
+            break;
+        }
+        int control = opcode & 0x8;
+        if (control) {
+            if (!fin || len > 125 || (opcode != 0x8 && opcode != 0x9 && opcode != 0xA)) {
+                ws_fail(c, 1002);
+                break;
+            }
+        } else if (opcode == 0x0 ? !c->fragmented : (opcode > 0x2 || c->fragmented)) {
+            /* continuation without a start, new message inside one, or reserved opcode */
+            ws_fail(c, 1002);
+            break;
+        }
+        if (len > MAX_PAYLOAD) {
+            ws_fail(c, 1009);
+            break;
+        }
+        hlen += 4;
+        if (avail < hlen + len) {
+            /* Incomplete: make sure the buffer can hold the whole frame. */
+            size_t need = hlen + (size_t)len;
+            if (need > c->in_cap) {
+                /* Compact first so growth is relative to this frame only. */
+                memmove(c->in, c->in + pos, avail);
+                c->in_len = avail;
+                pos = 0;
+                char *p = realloc(c->in, need);
+                if (!p) {
+                    ws_fail(c, 1011);
+                    break;
+                }
+                c->in = p;
+                c->in_cap = need;
+            }
+            break;
+        }
+
+        char *payload = (char *)f + hlen;
+        const uint8_t *mask = f + hlen - 4;
+        for (uint64_t i = 0; i < len; i++)
+            payload[i] ^= (char)mask[i & 3];
+        pos += hlen + (size_t)len;
+
+        switch (opcode) {
+        case 0x0: /* continuation */
+        case 0x1: /* text */
+        case 0x2: /* binary */
+            /* Echo frame by frame, keeping FIN and opcode: a fragmented message comes
+             * back fragmented the same way, with no reassembly buffer. Text is not
+             * UTF-8 validated here: we return exactly the bytes we were given. */
+            if (!control)
+                c->fragmented = !fin;
+            if (ws_send(c, (uint8_t)(f[0] & 0x8f), payload, len) < 0)
+                ws_fail(c, 1011);
+            break;
+        case 0x9: /* ping -> pong with the same application data */
+            if (ws_send(c, 0x8A, payload, len) < 0)
+                ws_fail(c, 1011);
+            break;
+        case 0xA: /* unsolicited pong: ignore */
+            break;
+        case 0x8: { /* close: answer with the peer's code, then close */
+            if (len == 1) {
+                ws_fail(c, 1002);
+                break;
+            }
+            if (len >= 2) {
+                unsigned code = ((unsigned)(uint8_t)payload[0] << 8) | (uint8_t)payload[1];
+                if (!close_code_ok(code)) {
+                    ws_fail(c, 1002);
+                    break;
+                }
+                ws_send(c, 0x88, payload, 2);
+            } else {
+                ws_send(c, 0x88, NULL, 0);
+            }
+            begin_close(c, NULL, 0);
+            break;
+        }
+        }
+    }
+    return pos;
+}
+
+/* ------------------------------------------------------------------- I/O loop */
+
+static void on_readable(struct conn *c)
+{
+    if (c->state == ST_LINGER) {
+        /* Discard until EOF; only then can we close without risking an RST. */
+        char sink[4096];
+        ssize_t n = recv(c->fd, sink, sizeof sink, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            conn_free(c);
+        return;
+    }
+    if (c->state == ST_CLOSE)
+        return;
+
+    size_t room = c->in_cap - c->in_len;
+    if (room == 0)
+        return; /* cannot happen: ST_HTTP answers 431 when full, ST_WS grows per frame */
+    if (room > READ_CHUNK)
+        room = READ_CHUNK;
+    ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return;
+        conn_free(c);
+        return;
+    }
+    if (n == 0) { /* peer went away without a close frame (or mid-request) */
+        conn_free(c);
+        return;
+    }
+    c->in_len += (size_t)n;
+
+    if (c->state == ST_HTTP) {
+        /* Search only near the new bytes: the terminator may straddle two reads. */
+        size_t from = c->in_len - (size_t)n;
+        from = from >= 3 ? from - 3 : 0;
+        char *t = memmem(c->in + from, c->in_len - from, "\r\n\r\n", 4);
+        if (!t) {
+            if (c->in_len == c->in_cap)
+                http_error(c, 431, "Request Header Fields Too Large", NULL,
+                           "request exceeds 8 KiB");
+            conn_flush(c);
+            return;
+        }
+        size_t head = (size_t)(t - c->in) + 4;
+        handle_request(c, head);
+        /* Keep whatever followed the request: a client may pipeline its first
+         * frames right behind the handshake. */
+        memmove(c->in, c->in + head, c->in_len - head);
+        c->in_len -= head;
+    }
+    if (c->state == ST_WS) {
+        size_t used = ws_process(c);
+        memmove(c->in, c->in + used, c->in_len - used);
+        c->in_len -= used;
+        if (c->in_len == 0 && c->in_cap > MAX_REQUEST) {
+            /* Give back the room a large frame needed; idle connections stay small. */
+            char *p = realloc(c->in, MAX_REQUEST);
+            if (p) {
+                c->in = p;
+                c->in_cap = MAX_REQUEST;
+            }
+        }
+    }
+    conn_flush(c);
+}
+
+static void on_accept(int lfd)
+{
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if ((errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
+                /* Out of descriptors: the pending connection would keep the listen
+                 * socket readable forever (busy loop). Use the spare fd to accept it
+                 * and close it at once, so the client fails fast instead. */
+                close(spare_fd);
+                fd = accept(lfd, NULL, NULL);
+                if (fd >= 0)
+                    close(fd);
+                spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                continue;
+            }
+            return; /* EAGAIN: backlog drained */
+        }
+        if ((size_t)fd >= conns_cap) {
+            size_t cap = conns_cap ? conns_cap : 1024;
+            while (cap <= (size_t)fd)
+                cap *= 2;
+            struct conn **p = realloc(conns, cap * sizeof *p);
+            if (!p) {
+                close(fd);
+                continue;
+            }
+            memset(p + conns_cap, 0, (cap - conns_cap) * sizeof *p);
+            conns = p;
+            conns_cap = cap;
+        }
+        struct conn *c = calloc(1, sizeof *c);
+        char *in = malloc(MAX_REQUEST);
+        if (!c || !in) {
+            free(c);
+            free(in);
+            close(fd);
+            continue;
+        }
+        int one = 1; /* handshakes and echoes are small: do not wait for Nagle */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->fd = fd;
+        c->in = in;
+        c->in_cap = MAX_REQUEST;
+        c->state = ST_HTTP;
+        c->deadline = now_ms() + HANDSHAKE_TIMEOUT_MS;
+        c->events = EPOLLIN;
+        struct epoll_event ev = {.events = c->events, .data.fd = fd};
+        if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            free(in);
+            free(c);
+            close(fd);
+            continue;
+        }
+        conns[fd] = c;
+        if (fd > max_fd)
+            max_fd = fd;
+    }
+}
+
+/* Close every connection whose deadline passed: slow-loris requests, clients that
+ * stopped reading, and peers that never finish the closing handshake. */
+static void sweep(int64_t now)
+{
+    for (int fd = 0; fd <= max_fd; fd++) {
+        struct conn *c = conns[fd];
+        if (c && c->deadline && now >= c->deadline) {
+            if (c->state == ST_HTTP) {
+                http_error(c, 408, "Request Timeout", NULL, NULL);
+                c->deadline = now + LINGER_MS; /* one last try to say why */
+                conn_flush(c);
+            } else {
+                conn_free(c);
+            }
+        }
+    }
+}
+
+static int listen_on(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 4096) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s PORT   (0 = any free port)\n", argv[0]);
+        return 2;
+    }
+    char *endp;
+    long port = strtol(argv[1], &endp, 10);
+    if (*argv[1] == '\0' || *endp != '\0' || port < 0 || port > 65535) {
+        fprintf(stderr, "bad port: %s\n", argv[1]);
+        return 2;
+    }
+    /* Writes to a reset peer must fail with EPIPE, not kill the server. */
+    signal(SIGPIPE, SIG_IGN);
+
+    /* Each connection is one descriptor: allow as many as the hard limit lets us. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+    int lfd = listen_on((int)port);
+    if (lfd < 0) {
+        perror("listen");
+        return 1;
+    }
+    struct sockaddr_in sa;
+    socklen_t salen = sizeof sa;
+    getsockname(lfd, (struct sockaddr *)&sa, &salen);
+
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event lev = {.events = EPOLLIN, .data.fd = lfd};
+    if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &lev) < 0) {
+        perror("epoll");
+        return 1;
+    }
+    printf("listening on 127.0.0.1:%d\n", ntohs(sa.sin_port));
+    fflush(stdout);
+
+    struct epoll_event events[256];
+    int64_t next_sweep = now_ms() + 1000;
+    for (;;) {
+        int n = epoll_wait(epfd, events, 256, 1000);
+        if (n < 0 && errno != EINTR) {
+            perror("epoll_wait");
+            return 1;
+        }
+        for (int i = 0; i < n; i++) {
+            int fd = events[i].data.fd;
+            if (fd == lfd) {
+                on_accept(lfd);
+                continue;
+            }
+            struct conn *c = (size_t)fd < conns_cap ? conns[fd] : NULL;
+            if (!c)
+                continue; /* closed earlier in this batch */
+            uint32_t ev = events[i].events;
+            /* ERR, or HUP while we only have output left: nothing can be delivered. */
+            if ((ev & EPOLLERR) || ((ev & EPOLLHUP) && c->state == ST_CLOSE)) {
+                conn_free(c);
+                continue;
+            }
+            /* Write first: it frees output room, which may re-enable reading. */
+            if ((ev & EPOLLOUT) && conn_flush(c) < 0)
+                continue;
+            c = conns[fd];
+            if (c && (ev & (EPOLLIN | EPOLLHUP)))
+                on_readable(c);
+        }
+        int64_t now = now_ms();
+        if (now >= next_sweep) {
+            sweep(now);
+            next_sweep = now + 1000;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Builds the C and C++ ABI tests (`tests/c/test_abi.c`, `tests/cpp/test_abi.cpp`) with the
+//! system compilers and runs them, each linked once against `libwsaccept.a` and once against
+//! `libwsaccept.so`, under AddressSanitizer and UndefinedBehaviorSanitizer.
+//!
+//! The libraries are the ones cargo built for this test run's profile (`target/debug/deps` or
+//! `target/release/deps`, found from the test executable's path). A missing compiler, a compile
+//! error, a sanitizer report or a failed check fails the test; nothing is skipped.
+//! `CC` and `CXX` override the compilers (`cc`, `c++`).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Native libraries a static Rust library needs on Linux
+/// (`cargo rustc --lib --crate-type staticlib -- --print native-static-libs`).
+const NATIVE_STATIC_LIBS: &[&str] = &["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl"];
+
+const SANITIZE: &[&str] = &[
+    "-g",
+    "-O1",
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where this test run's libraries are: `cargo test` compiles the library with all its crate
+/// types (rlib, cdylib, staticlib) into `target/<profile>/deps/`, next to the test executable
+/// (it copies them up to `target/<profile>/` only for `cargo build`, so those may be stale).
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("path of the test executable");
+    let dir = exe.parent().expect("target/<profile>/deps/<test>");
+    for lib in ["libwsaccept.a", "libwsaccept.so"] {
+        assert!(
+            dir.join(lib).is_file(),
+            "{} not found next to the test executable; cargo should build it with the tests",
+            dir.join(lib).display()
+        );
+    }
+    dir.to_path_buf()
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let shown = format!("{cmd:?}");
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: could not run {shown}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    print!("{stdout}");
+    eprint!("{stderr}");
+    assert!(
+        output.status.success(),
+        "{what} failed ({}): {shown}",
+        output.status
+    );
+}
+
+#[derive(Clone, Copy)]
+enum Link {
+    Static,
+    Shared,
+}
+
+fn build_and_run(lang: &str, link: Link) {
+    let root = root();
+    let libs = lib_dir();
+    let name = match link {
+        Link::Static => "static",
+        Link::Shared => "shared",
+    };
+    let work = libs.join("..").join("c_abi").join(format!("{lang}-{name}"));
+    std::fs::create_dir_all(&work).expect("create the test build directory");
+
+    let (compiler, source, std_flag) = match lang {
+        "c" => (
+            std::env::var("CC").unwrap_or_else(|_| "cc".into()),
+            root.join("tests/c/test_abi.c"),
+            "-std=c11",
+        ),
+        _ => (
+            std::env::var("CXX").unwrap_or_else(|_| "c++".into()),
+            root.join("tests/cpp/test_abi.cpp"),
+            "-std=c++17",
+        ),
+    };
+    let exe = work.join(format!("test_abi_{lang}"));
+    let _ = std::fs::remove_file(&exe);
+
+    let mut cmd = Command::new(&compiler);
+    cmd.arg(std_flag)
+        .args(["-Wall", "-Wextra", "-Werror"])
+        .args(SANITIZE)
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg("-I")
+        .arg(root.join("bindings/cpp"))
+        .arg(&source)
+        .arg("-o")
+        .arg(&exe);
+    match link {
+        Link::Static => {
+            cmd.arg(libs.join("libwsaccept.a")).args(NATIVE_STATIC_LIBS);
+        }
+        Link::Shared => {
+            // The library's soname is libwsaccept.so.0, so the loader looks for that name:
+            // provide it (and the link-time name) as links in a directory of our own.
+            let libdir = work.join("lib");
+            std::fs::create_dir_all(&libdir).expect("create lib dir");
+            for link_name in ["libwsaccept.so", "libwsaccept.so.0"] {
+                let path = libdir.join(link_name);
+                let _ = std::fs::remove_file(&path);
+                std::os::unix::fs::symlink(libs.join("libwsaccept.so"), &path)
+                    .expect("symlink the shared library");
+            }
+            cmd.arg("-L")
+                .arg(&libdir)
+                .arg(format!("-Wl,-rpath,{}", libdir.display()))
+                .args(["-lwsaccept", "-lpthread"]);
+        }
+    }
+    run(
+        &mut cmd,
+        &format!("compiling {} ({name})", source.display()),
+    );
+    assert!(exe.is_file(), "the compiler produced no executable");
+
+    run(
+        Command::new(&exe)
+            .env(
+                "ASAN_OPTIONS",
+                "detect_leaks=1:abort_on_error=0:halt_on_error=1",
+            )
+            .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1"),
+        &format!("running {} ({name})", exe.display()),
+    );
+}
+
+#[test]
+fn c_static() {
+    build_and_run("c", Link::Static);
+}
+
+#[test]
+fn c_shared() {
+    build_and_run("c", Link::Shared);
+}
+
+#[test]
+fn cpp_static() {
+    build_and_run("cpp", Link::Static);
+}
+
+#[test]
+fn cpp_shared() {
+    build_and_run("cpp", Link::Shared);
+}
