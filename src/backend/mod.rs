@@ -159,6 +159,7 @@ impl Backend {
     ///
     /// # Panics
     /// If the three slices differ in length.
+    #[inline]
     pub fn accept_keys(
         self,
         keys: &[[u8; KEY_LEN]],
@@ -171,7 +172,9 @@ impl Backend {
             "accept_keys: slices of different lengths"
         );
         let min = self.0.min_keys();
-        let tail = keys.len() % self.lanes();
+        // Lane counts are powers of two, so the tail is a mask rather than a division.
+        debug_assert!(self.lanes().is_power_of_two());
+        let tail = keys.len() & (self.lanes() - 1);
         if tail == 0 || tail >= min {
             return self.accept_keys_kernel(keys, out, status, strict);
         }

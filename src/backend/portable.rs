@@ -7,6 +7,7 @@ use crate::key::{check_strict, KeyStatus, ACCEPT_LEN, KEY_LEN};
 pub const LANES: usize = 1;
 
 /// The backend contract (see `backend` module docs), one key at a time.
+#[inline]
 pub fn accept_keys(
     keys: &[[u8; KEY_LEN]],
     out: &mut [[u8; ACCEPT_LEN]],
