@@ -18,6 +18,8 @@ use std::sync::OnceLock;
 
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
+#[cfg(target_arch = "x86_64")]
+pub mod avx512;
 pub mod portable;
 
 /// The backends wsaccept knows, fastest last.
@@ -26,16 +28,20 @@ pub enum BackendKind {
     /// `sha1::compress` per key (the crate itself uses SHA-NI when present) + `base64-simd`.
     /// Runs everywhere; the reference every other backend is tested against.
     Portable,
+    /// 16 keys per step in AVX-512 lanes (F, BW, VL): SIMD validation, SHA-1 with the constant
+    /// words folded in, SIMD base64.
+    Avx512,
 }
 
 impl BackendKind {
     /// Every backend, in order of preference from slowest to fastest.
-    pub const ALL: &'static [BackendKind] = &[BackendKind::Portable];
+    pub const ALL: &'static [BackendKind] = &[BackendKind::Portable, BackendKind::Avx512];
 
     /// The name used by `WSACCEPT_BACKEND`, the CLI and the C ABI.
     pub fn name(self) -> &'static str {
         match self {
             BackendKind::Portable => "portable",
+            BackendKind::Avx512 => "avx512",
         }
     }
 
@@ -48,6 +54,7 @@ impl BackendKind {
     pub fn lanes(self) -> usize {
         match self {
             BackendKind::Portable => portable::LANES,
+            BackendKind::Avx512 => 16,
         }
     }
 
@@ -55,6 +62,14 @@ impl BackendKind {
     pub fn is_available(self) -> bool {
         match self {
             BackendKind::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx512 => {
+                is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512vl")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            BackendKind::Avx512 => false,
         }
     }
 }
@@ -134,6 +149,11 @@ impl Backend {
         );
         match self.0 {
             BackendKind::Portable => portable::accept_keys(keys, out, status, strict),
+            // SAFETY: Backend::new checked is_available, so the CPU has AVX-512 F, BW and VL.
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx512 => unsafe { avx512::accept_keys(keys, out, status, strict) },
+            #[cfg(not(target_arch = "x86_64"))]
+            BackendKind::Avx512 => unreachable!("Backend::new checked is_available"),
         }
     }
 }
