@@ -223,38 +223,42 @@ fn ternary<const IMM: i32>(a: Word, b: Word, c: Word) -> Word {
     }
 }
 
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn xor2(a: Word, b: Word) -> Word {
+    match (a, b) {
+        (C(x), C(y)) => C(x ^ y),
+        (C(0), v) | (v, C(0)) => v,
+        _ => V(_mm512_xor_si512(splat(a), splat(b))),
+    }
+}
+
+/// `a ^ b ^ c` with the constant terms merged first, so they cost at most one operand.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn xor3(a: Word, b: Word, c: Word) -> Word {
+    match (a, b, c) {
+        (C(k), x, y) | (x, C(k), y) | (x, y, C(k)) => match (x, y) {
+            (C(j), v) | (v, C(j)) => xor2(v, C(k ^ j)),
+            _ => ternary::<0x96>(x, y, C(k)),
+        },
+        _ => ternary::<0x96>(a, b, c),
+    }
+}
+
 /// `a ^ b ^ c ^ d` with the constant terms merged first, so they cost at most one operand.
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn xor4(a: Word, b: Word, c: Word, d: Word) -> Word {
-    let mut k = 0u32;
-    let mut vs = [_mm512_setzero_si512(); 4];
-    let mut n = 0;
-    for w in [a, b, c, d] {
-        match w {
-            C(x) => k ^= x,
-            V(v) => {
-                vs[n] = v;
-                n += 1;
+    match (a, b, c, d) {
+        (C(k), x, y, z) | (x, C(k), y, z) | (x, y, C(k), z) | (x, y, z, C(k)) => {
+            match (x, y, z) {
+                (C(j), v, u) | (v, C(j), u) | (v, u, C(j)) => xor3(v, u, C(k ^ j)),
+                _ => xor2(ternary::<0x96>(x, y, z), C(k)),
             }
         }
+        _ => xor2(ternary::<0x96>(a, b, c), d),
     }
-    if n == 0 {
-        return C(k);
-    }
-    if k != 0 {
-        vs[n] = _mm512_set1_epi32(k as i32);
-        n += 1;
-    }
-    V(match n {
-        1 => vs[0],
-        2 => _mm512_xor_si512(vs[0], vs[1]),
-        3 => _mm512_ternarylogic_epi32::<0x96>(vs[0], vs[1], vs[2]),
-        _ => _mm512_xor_si512(
-            _mm512_ternarylogic_epi32::<0x96>(vs[0], vs[1], vs[2]),
-            vs[3],
-        ),
-    })
 }
 
 /// The round function of round `t`: Ch, Parity, Maj, Parity.
@@ -268,11 +272,25 @@ fn f(t: usize, b: Word, c: Word, d: Word) -> Word {
     }
 }
 
-/// Computes schedule word `t >= 16` of `w` in place.
+/// Block one's message word `t` (t < 80). `w` is a rolling window of the words that vary per
+/// lane (W0..W5 and W16..); W6..W15 are constants. Words from 16 on are computed here and
+/// stored in the window, so call this once per `t`, in order.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn expand(w: &mut [Word; 80], t: usize) {
-    w[t] = rol::<1>(xor4(w[t - 3], w[t - 8], w[t - 14], w[t - 16]));
+fn block1_word(w: &mut [__m512i; 16], t: usize) -> Word {
+    let get = |w: &[__m512i; 16], i: usize| {
+        if (6..16).contains(&i) {
+            C(BLOCK1_WORDS[i])
+        } else {
+            V(w[i % 16])
+        }
+    };
+    if t < 16 {
+        return get(w, t);
+    }
+    let x = rol::<1>(xor4(get(w, t - 3), get(w, t - 8), get(w, t - 14), get(w, t - 16)));
+    w[t % 16] = splat(x);
+    x
 }
 
 /// One SHA-1 round: `e += rol5(a) + f(b, c, d) + wk`, `b = rol30(b)`. The sum is grouped so
@@ -321,21 +339,14 @@ macro_rules! eighty {
 #[target_feature(enable = "avx512f")]
 fn sha1_two_blocks(key_words: [__m512i; 6]) -> [__m512i; 5] {
     // Block one: six words per lane, the rest constant; the schedule is built as it is used.
-    let mut w = [C(0); 80];
-    for (j, word) in w.iter_mut().enumerate().take(16) {
-        *word = if j < 6 {
-            V(key_words[j])
-        } else {
-            C(BLOCK1_WORDS[j])
-        };
-    }
-    let [mut a, mut b, mut c, mut d, mut e] = SHA1_IV.map(C);
+    let mut w = [_mm512_setzero_si512(); 16];
+    w[..6].copy_from_slice(&key_words);
+    let (mut a, mut b, mut c, mut d, mut e) =
+        (C(SHA1_IV[0]), C(SHA1_IV[1]), C(SHA1_IV[2]), C(SHA1_IV[3]), C(SHA1_IV[4]));
     macro_rules! r1 {
         ($t:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-            if $t >= 16 {
-                expand(&mut w, $t);
-            }
-            round!($t, add(w[$t], C(K[$t / 20])), $a, $b, $c, $d, $e);
+            let wt = block1_word(&mut w, $t);
+            round!($t, add(wt, C(K[$t / 20])), $a, $b, $c, $d, $e);
         };
     }
     eighty!(r1, a, b, c, d, e);
