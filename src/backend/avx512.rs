@@ -158,39 +158,53 @@ const OUT_T: OutTranspose = {
     t
 };
 
-/// A SHA-1 word: the same constant in every lane (folded at compile time) or one per lane.
+/// A SHA-1 word for `G` groups of 16 keys: the same constant in every lane (folded at compile
+/// time) or one value per lane. `G = 2` interleaves two independent groups in every operation,
+/// which hides the latency of the round's dependency chain.
 #[derive(Clone, Copy)]
-enum Word {
+enum Word<const G: usize> {
     C(u32),
-    V(__m512i),
+    V([__m512i; G]),
 }
 
 use Word::{C, V};
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn splat(w: Word) -> __m512i {
+fn splat<const G: usize>(w: Word<G>) -> [__m512i; G] {
     match w {
-        C(c) => _mm512_set1_epi32(c as i32),
+        C(c) => [_mm512_set1_epi32(c as i32); G],
         V(v) => v,
     }
 }
 
+/// `op` applied lane-group by lane-group.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn add(a: Word, b: Word) -> Word {
+fn map2<const G: usize>(
+    a: Word<G>,
+    b: Word<G>,
+    op: impl Fn(__m512i, __m512i) -> __m512i,
+) -> Word<G> {
+    let (a, b) = (splat(a), splat(b));
+    V(core::array::from_fn(|g| op(a[g], b[g])))
+}
+
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn add<const G: usize>(a: Word<G>, b: Word<G>) -> Word<G> {
     match (a, b) {
         (C(x), C(y)) => C(x.wrapping_add(y)),
-        _ => V(_mm512_add_epi32(splat(a), splat(b))),
+        _ => map2(a, b, |x, y| _mm512_add_epi32(x, y)),
     }
 }
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn rol<const N: i32>(a: Word) -> Word {
+fn rol<const N: i32, const G: usize>(a: Word<G>) -> Word<G> {
     match a {
         C(x) => C(x.rotate_left(N as u32)),
-        V(v) => V(_mm512_rol_epi32::<N>(v)),
+        V(v) => V(v.map(|x| _mm512_rol_epi32::<N>(x))),
     }
 }
 
@@ -212,63 +226,62 @@ const fn ternary_scalar(imm: u8, a: u32, b: u32, c: u32) -> u32 {
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn ternary<const IMM: i32>(a: Word, b: Word, c: Word) -> Word {
+fn ternary<const IMM: i32, const G: usize>(a: Word<G>, b: Word<G>, c: Word<G>) -> Word<G> {
     match (a, b, c) {
         (C(x), C(y), C(z)) => C(ternary_scalar(IMM as u8, x, y, z)),
-        _ => V(_mm512_ternarylogic_epi32::<IMM>(
-            splat(a),
-            splat(b),
-            splat(c),
-        )),
+        _ => {
+            let (a, b, c) = (splat(a), splat(b), splat(c));
+            V(core::array::from_fn(|g| {
+                _mm512_ternarylogic_epi32::<IMM>(a[g], b[g], c[g])
+            }))
+        }
     }
 }
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn xor2(a: Word, b: Word) -> Word {
+fn xor2<const G: usize>(a: Word<G>, b: Word<G>) -> Word<G> {
     match (a, b) {
         (C(x), C(y)) => C(x ^ y),
         (C(0), v) | (v, C(0)) => v,
-        _ => V(_mm512_xor_si512(splat(a), splat(b))),
+        _ => map2(a, b, |x, y| _mm512_xor_si512(x, y)),
     }
 }
 
 /// `a ^ b ^ c` with the constant terms merged first, so they cost at most one operand.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn xor3(a: Word, b: Word, c: Word) -> Word {
+fn xor3<const G: usize>(a: Word<G>, b: Word<G>, c: Word<G>) -> Word<G> {
     match (a, b, c) {
         (C(k), x, y) | (x, C(k), y) | (x, y, C(k)) => match (x, y) {
             (C(j), v) | (v, C(j)) => xor2(v, C(k ^ j)),
-            _ => ternary::<0x96>(x, y, C(k)),
+            _ => ternary::<0x96, G>(x, y, C(k)),
         },
-        _ => ternary::<0x96>(a, b, c),
+        _ => ternary::<0x96, G>(a, b, c),
     }
 }
 
 /// `a ^ b ^ c ^ d` with the constant terms merged first, so they cost at most one operand.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn xor4(a: Word, b: Word, c: Word, d: Word) -> Word {
+fn xor4<const G: usize>(a: Word<G>, b: Word<G>, c: Word<G>, d: Word<G>) -> Word<G> {
     match (a, b, c, d) {
-        (C(k), x, y, z) | (x, C(k), y, z) | (x, y, C(k), z) | (x, y, z, C(k)) => {
-            match (x, y, z) {
-                (C(j), v, u) | (v, C(j), u) | (v, u, C(j)) => xor3(v, u, C(k ^ j)),
-                _ => xor2(ternary::<0x96>(x, y, z), C(k)),
-            }
-        }
-        _ => xor2(ternary::<0x96>(a, b, c), d),
+        (C(k), x, y, z) | (x, C(k), y, z) | (x, y, C(k), z) | (x, y, z, C(k)) => match (x, y, z) {
+            (C(j), v, u) | (v, C(j), u) | (v, u, C(j)) => xor3(v, u, C(k ^ j)),
+            _ => xor2(ternary::<0x96, G>(x, y, z), C(k)),
+        },
+        _ => xor2(ternary::<0x96, G>(a, b, c), d),
     }
 }
 
 /// The round function of round `t`: Ch, Parity, Maj, Parity.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn f(t: usize, b: Word, c: Word, d: Word) -> Word {
+fn f<const G: usize>(t: usize, b: Word<G>, c: Word<G>, d: Word<G>) -> Word<G> {
     match t / 20 {
-        0 => ternary::<0xCA>(b, c, d),
-        2 => ternary::<0xE8>(b, c, d),
-        _ => ternary::<0x96>(b, c, d),
+        0 => ternary::<0xCA, G>(b, c, d),
+        2 => ternary::<0xE8, G>(b, c, d),
+        _ => ternary::<0x96, G>(b, c, d),
     }
 }
 
@@ -277,8 +290,8 @@ fn f(t: usize, b: Word, c: Word, d: Word) -> Word {
 /// stored in the window, so call this once per `t`, in order.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn block1_word(w: &mut [__m512i; 16], t: usize) -> Word {
-    let get = |w: &[__m512i; 16], i: usize| {
+fn block1_word<const G: usize>(w: &mut [[__m512i; G]; 16], t: usize) -> Word<G> {
+    let get = |w: &[[__m512i; G]; 16], i: usize| {
         if (6..16).contains(&i) {
             C(BLOCK1_WORDS[i])
         } else {
@@ -288,7 +301,12 @@ fn block1_word(w: &mut [__m512i; 16], t: usize) -> Word {
     if t < 16 {
         return get(w, t);
     }
-    let x = rol::<1>(xor4(get(w, t - 3), get(w, t - 8), get(w, t - 14), get(w, t - 16)));
+    let x = rol::<1, _>(xor4(
+        get(w, t - 3),
+        get(w, t - 8),
+        get(w, t - 14),
+        get(w, t - 16),
+    ));
     w[t % 16] = splat(x);
     x
 }
@@ -297,8 +315,8 @@ fn block1_word(w: &mut [__m512i; 16], t: usize) -> Word {
 /// that only the last addition waits on `a`, the previous round's result.
 macro_rules! round {
     ($t:expr, $wk:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        $e = add(add(add($e, $wk), f($t, $b, $c, $d)), rol::<5>($a));
-        $b = rol::<30>($b);
+        $e = add(add(add($e, $wk), f($t, $b, $c, $d)), rol::<5, _>($a));
+        $b = rol::<30, _>($b);
     };
 }
 
@@ -334,15 +352,21 @@ macro_rules! eighty {
     };
 }
 
-/// SHA-1 of the two padded blocks for 16 keys given their words W0..W5; returns H0..H4.
+/// SHA-1 of the two padded blocks for `G` groups of 16 keys given their words W0..W5; returns
+/// H0..H4.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn sha1_two_blocks(key_words: [__m512i; 6]) -> [__m512i; 5] {
+fn sha1_two_blocks<const G: usize>(key_words: [[__m512i; G]; 6]) -> [[__m512i; G]; 5] {
     // Block one: six words per lane, the rest constant; the schedule is built as it is used.
-    let mut w = [_mm512_setzero_si512(); 16];
+    let mut w = [[_mm512_setzero_si512(); G]; 16];
     w[..6].copy_from_slice(&key_words);
-    let (mut a, mut b, mut c, mut d, mut e) =
-        (C(SHA1_IV[0]), C(SHA1_IV[1]), C(SHA1_IV[2]), C(SHA1_IV[3]), C(SHA1_IV[4]));
+    let (mut a, mut b, mut c, mut d, mut e) = (
+        C(SHA1_IV[0]),
+        C(SHA1_IV[1]),
+        C(SHA1_IV[2]),
+        C(SHA1_IV[3]),
+        C(SHA1_IV[4]),
+    );
     macro_rules! r1 {
         ($t:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
             let wt = block1_word(&mut w, $t);
@@ -475,26 +499,33 @@ fn encode(h: [__m512i; 5]) -> [__m512i; 7] {
     out
 }
 
-/// Accepts for 16 keys into `out`; returns the lanes whose key fails the strict rules (0 when
-/// not `strict`). Every lane is hashed; the caller fixes up flagged lanes.
+/// Loads 16 keys and returns their big-endian words W0..W5, one key per lane.
 #[inline]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-fn group(keys: &[[u8; KEY_LEN]; LANES], out: &mut [[u8; ACCEPT_LEN]; LANES], strict: bool) -> u16 {
+#[target_feature(enable = "avx512f,avx512bw")]
+fn load_words(keys: &[[u8; KEY_LEN]; LANES]) -> [__m512i; 6] {
     let src = keys.as_ptr().cast::<__m512i>();
-    // SAFETY: `keys` is 16 * 24 = 384 = 6 * 64 readable bytes, and `loadu` has no alignment
-    // requirement.
-    let raw: [__m512i; 6] = core::array::from_fn(|r| unsafe { _mm512_loadu_si512(src.add(r)) });
-    let raw = raw.map(|v| _mm512_shuffle_epi8(v, BSWAP32));
-    let words: [__m512i; 6] = core::array::from_fn(|j| {
+    let mut raw = [_mm512_setzero_si512(); 6];
+    for (r, v) in raw.iter_mut().enumerate() {
+        // SAFETY: `keys` is 16 * 24 = 384 = 6 * 64 readable bytes, `r < 6`, and `loadu` has
+        // no alignment requirement.
+        let loaded = unsafe { _mm512_loadu_si512(src.add(r)) };
+        *v = _mm512_shuffle_epi8(loaded, BSWAP32);
+    }
+    let mut words = [_mm512_setzero_si512(); 6];
+    for (j, word) in words.iter_mut().enumerate() {
         let t0 = _mm512_permutex2var_epi32(raw[0], IN_T.idx[j], raw[1]);
         let t1 = _mm512_permutex2var_epi32(raw[2], IN_T.idx[j], raw[3]);
         let t2 = _mm512_permutex2var_epi32(raw[4], IN_T.idx[j], raw[5]);
         let t = _mm512_mask_blend_epi32(IN_T.pair1[j], t0, t1);
-        _mm512_mask_blend_epi32(IN_T.pair2[j], t, t2)
-    });
-    let invalid = if strict { !valid_lanes(&words) } else { 0 };
+        *word = _mm512_mask_blend_epi32(IN_T.pair2[j], t, t2);
+    }
+    words
+}
 
-    let enc = encode(sha1_two_blocks(words));
+/// Transposes 16 encoded accepts (see [`encode`]) into their output slots.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn store_accepts(enc: &[__m512i; 7], out: &mut [[u8; ACCEPT_LEN]; LANES]) {
     let dst = out.as_mut_ptr().cast::<__m512i>();
     for r in 0..7 {
         let idx = OUT_T.idx[r];
@@ -509,6 +540,33 @@ fn group(keys: &[[u8; KEY_LEN]; LANES], out: &mut [[u8; ACCEPT_LEN]; LANES], str
         // SAFETY: `out` is 16 * 28 = 448 = 7 * 64 writable bytes, `r < 7`, and `storeu` has no
         // alignment requirement.
         unsafe { _mm512_storeu_si512(dst.add(r), v) };
+    }
+}
+
+/// Accepts for `G` groups of 16 keys into `out`; returns per group the lanes whose key fails
+/// the strict rules (0 when not `strict`). Every lane is hashed; the caller fixes up flagged
+/// lanes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+fn groups<const G: usize>(
+    keys: &[[[u8; KEY_LEN]; LANES]; G],
+    out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
+    strict: bool,
+) -> [u16; G] {
+    let mut words = [[_mm512_setzero_si512(); G]; 6];
+    let mut invalid = [0u16; G];
+    for g in 0..G {
+        let w = load_words(&keys[g]);
+        if strict {
+            invalid[g] = !valid_lanes(&w);
+        }
+        for j in 0..6 {
+            words[j][g] = w[j];
+        }
+    }
+    let h = sha1_two_blocks(words);
+    for (g, out) in out.iter_mut().enumerate() {
+        store_accepts(&encode([h[0][g], h[1][g], h[2][g], h[3][g], h[4][g]]), out);
     }
     invalid
 }
@@ -550,17 +608,39 @@ pub fn accept_keys(
     strict: bool,
 ) -> usize {
     assert!(keys.len() == out.len() && keys.len() == status.len());
-    let (key_groups, key_tail) = keys.as_chunks::<LANES>();
-    let (out_groups, out_tail) = out.as_chunks_mut::<LANES>();
-    let (status_groups, status_tail) = status.as_chunks_mut::<LANES>();
     let mut invalid = 0;
+    let mut settle_all =
+        |k: &[[u8; KEY_LEN]], o: &mut [[u8; ACCEPT_LEN]], s: &mut [KeyStatus], flagged: &[u16]| {
+            for (((k, o), s), &flagged) in k
+                .chunks(LANES)
+                .zip(o.chunks_mut(LANES))
+                .zip(s.chunks_mut(LANES))
+                .zip(flagged)
+            {
+                if flagged == 0 {
+                    s.fill(KeyStatus::Ok);
+                } else {
+                    invalid += settle(k, o, s, flagged);
+                }
+            }
+        };
+    // Two groups per step while there are 32 keys, then one.
+    let (key_pairs, keys_rest) = keys.as_chunks::<{ 2 * LANES }>();
+    let (out_pairs, out_rest) = out.as_chunks_mut::<{ 2 * LANES }>();
+    let (status_pairs, status_rest) = status.as_chunks_mut::<{ 2 * LANES }>();
+    for ((k, o), s) in key_pairs.iter().zip(out_pairs).zip(status_pairs) {
+        // Reinterpreting [T; 32] as [[T; 16]; 2] is what `as_chunks` does.
+        let (k2, _) = k.as_chunks::<LANES>();
+        let (o2, _) = o.as_chunks_mut::<LANES>();
+        let flagged = groups::<2>(k2.try_into().unwrap(), o2.try_into().unwrap(), strict);
+        settle_all(k, o, s, &flagged);
+    }
+    let (key_groups, key_tail) = keys_rest.as_chunks::<LANES>();
+    let (out_groups, out_tail) = out_rest.as_chunks_mut::<LANES>();
+    let (status_groups, status_tail) = status_rest.as_chunks_mut::<LANES>();
     for ((k, o), s) in key_groups.iter().zip(out_groups).zip(status_groups) {
-        let flagged = group(k, o, strict);
-        if flagged == 0 {
-            *s = [KeyStatus::Ok; LANES];
-        } else {
-            invalid += settle(k, o, s, flagged);
-        }
+        let flagged = groups::<1>(core::array::from_ref(k), core::array::from_mut(o), strict);
+        settle_all(k, o, s, &flagged);
     }
     let n = key_tail.len();
     if n > 0 {
@@ -569,9 +649,18 @@ pub fn accept_keys(
         let mut k = [PAD_KEY; LANES];
         k[..n].copy_from_slice(key_tail);
         let mut o = [[0; ACCEPT_LEN]; LANES];
-        let flagged = group(&k, &mut o, strict) & ((1u16 << n) - 1);
+        let [flagged] = groups::<1>(
+            core::array::from_ref(&k),
+            core::array::from_mut(&mut o),
+            strict,
+        );
         out_tail.copy_from_slice(&o[..n]);
-        invalid += settle(key_tail, out_tail, status_tail, flagged);
+        settle_all(
+            key_tail,
+            out_tail,
+            status_tail,
+            &[flagged & ((1u16 << n) - 1)],
+        );
     }
     invalid
 }
