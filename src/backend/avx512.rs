@@ -208,6 +208,25 @@ fn rol<const N: i32, const G: usize>(a: Word<G>) -> Word<G> {
     }
 }
 
+/// `a`, unchanged, but opaque to LLVM: stops it re-associating a sum across this point.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn opaque<const G: usize>(a: Word<G>) -> Word<G> {
+    match a {
+        C(x) => C(x),
+        V(mut v) => {
+            for x in &mut v {
+                // SAFETY: an empty asm block that only names the register; it reads and writes
+                // no memory, stack or flags, and leaves the value as it was.
+                unsafe {
+                    core::arch::asm!("/* {0} */", inout(zmm_reg) *x, options(pure, nomem, nostack, preserves_flags));
+                }
+            }
+            V(v)
+        }
+    }
+}
+
 /// `vpternlogd` semantics on scalars: bit `(a<<2)|(b<<1)|c` of `imm` is the result bit.
 const fn ternary_scalar(imm: u8, a: u32, b: u32, c: u32) -> u32 {
     let mut r = 0;
@@ -312,10 +331,12 @@ fn block1_word<const G: usize>(w: &mut [[__m512i; G]; 16], t: usize) -> Word<G> 
 }
 
 /// One SHA-1 round: `e += rol5(a) + f(b, c, d) + wk`, `b = rol30(b)`. The sum is grouped so
-/// that only the last addition waits on `a`, the previous round's result.
+/// that only the last addition waits on `a`, the previous round's result: the chain from one
+/// round to the next is then one rotate and one add. `opaque` keeps LLVM from regrouping it
+/// (it did, adding `wk` to `rol5(a)` and lengthening the chain by an add).
 macro_rules! round {
     ($t:expr, $wk:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        $e = add(add(add($e, $wk), f($t, $b, $c, $d)), rol::<5, _>($a));
+        $e = add(opaque(add(add($e, $wk), f($t, $b, $c, $d))), rol::<5, _>($a));
         $b = rol::<30, _>($b);
     };
 }
