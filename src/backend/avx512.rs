@@ -214,16 +214,18 @@ fn rol<const N: i32, const G: usize>(a: Word<G>) -> Word<G> {
 fn opaque<const G: usize>(a: Word<G>) -> Word<G> {
     match a {
         C(x) => C(x),
-        V(mut v) => {
-            for x in &mut v {
-                // SAFETY: an empty asm block that only names the register; it reads and writes
-                // no memory, stack or flags, and leaves the value as it was.
-                unsafe {
-                    core::arch::asm!("/* {0} */", inout(zmm_reg) *x, options(pure, nomem, nostack, preserves_flags));
-                }
+        V(v) => V(v.map(|mut x| {
+            // SAFETY: an empty asm block that only names the register; it reads and writes no
+            // memory, stack or flags, and leaves the value as it was.
+            unsafe {
+                core::arch::asm!(
+                    "/* {0} */",
+                    inout(zmm_reg) x,
+                    options(pure, nomem, nostack, preserves_flags)
+                );
             }
-            V(v)
-        }
+            x
+        })),
     }
 }
 
@@ -336,7 +338,10 @@ fn block1_word<const G: usize>(w: &mut [[__m512i; G]; 16], t: usize) -> Word<G> 
 /// (it did, adding `wk` to `rol5(a)` and lengthening the chain by an add).
 macro_rules! round {
     ($t:expr, $wk:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        $e = add(opaque(add(add($e, $wk), f($t, $b, $c, $d))), rol::<5, _>($a));
+        $e = add(
+            opaque(add(add($e, $wk), f($t, $b, $c, $d))),
+            rol::<5, _>($a),
+        );
         $b = rol::<30, _>($b);
     };
 }
