@@ -193,7 +193,7 @@ fn run_parts<J: Job>(job: J, parts: usize, backend: Backend, mode: Mode) -> J::O
     J::combine(a, b)
 }
 
-fn split_opt<'a, T>(s: Option<&'a mut [T]>, mid: usize) -> (Option<&'a mut [T]>, Option<&'a mut [T]>) {
+fn split_opt<T>(s: Option<&mut [T]>, mid: usize) -> (Option<&mut [T]>, Option<&mut [T]>) {
     match s {
         Some(s) => {
             let (a, b) = s.split_at_mut(mid);

@@ -88,7 +88,7 @@ impl fmt::Display for KeyError {
                 "byte {} at position {pos} is not in the base64 alphabet",
                 ShowByte(byte)
             ),
-            KeyError::Padding { pos, byte } if byte == b'=' => {
+            KeyError::Padding { pos, byte: b'=' } => {
                 write!(f, "padding '=' at position {pos} before the end of the key")
             }
             KeyError::Padding { pos, byte } => write!(
