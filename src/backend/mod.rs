@@ -18,6 +18,8 @@ use std::sync::OnceLock;
 
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
+#[cfg(target_arch = "x86_64")]
+pub mod avx512;
 pub mod portable;
 #[cfg(target_arch = "x86_64")]
 pub mod shani;
@@ -31,6 +33,10 @@ pub enum BackendKind {
     /// Several keys' SHA-NI round sequences interleaved (x86_64 with SHA extensions).
     #[cfg(target_arch = "x86_64")]
     ShaNi,
+    /// 16 keys per step in AVX-512 lanes (F, BW, VL): SIMD validation, SHA-1 with the constant
+    /// words folded in, SIMD base64.
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
 }
 
 impl BackendKind {
@@ -39,6 +45,8 @@ impl BackendKind {
         BackendKind::Portable,
         #[cfg(target_arch = "x86_64")]
         BackendKind::ShaNi,
+        #[cfg(target_arch = "x86_64")]
+        BackendKind::Avx512,
     ];
 
     /// The name used by `WSACCEPT_BACKEND`, the CLI and the C ABI.
@@ -47,6 +55,8 @@ impl BackendKind {
             BackendKind::Portable => "portable",
             #[cfg(target_arch = "x86_64")]
             BackendKind::ShaNi => "shani",
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx512 => "avx512",
         }
     }
 
@@ -61,6 +71,8 @@ impl BackendKind {
             BackendKind::Portable => portable::LANES,
             #[cfg(target_arch = "x86_64")]
             BackendKind::ShaNi => shani::LANES,
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx512 => avx512::LANES,
         }
     }
 
@@ -73,6 +85,8 @@ impl BackendKind {
             // One key: ~81 ns per key by the reference path, ~113 ns for a padded group of 4.
             #[cfg(target_arch = "x86_64")]
             BackendKind::ShaNi => 2,
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx512 => 2,
         }
     }
 
@@ -86,6 +100,12 @@ impl BackendKind {
                     && is_x86_feature_detected!("sse2")
                     && is_x86_feature_detected!("ssse3")
                     && is_x86_feature_detected!("sse4.1")
+            }
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx512 => {
+                is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512vl")
             }
         }
     }
@@ -210,6 +230,9 @@ impl Backend {
             // sse2, ssse3 and sse4.1 on this CPU.
             #[cfg(target_arch = "x86_64")]
             BackendKind::ShaNi => unsafe { shani::accept_keys(keys, out, status, strict) },
+            // SAFETY: Backend::new checked is_available, so the CPU has AVX-512 F, BW and VL.
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx512 => unsafe { avx512::accept_keys(keys, out, status, strict) },
         }
     }
 }
