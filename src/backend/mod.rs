@@ -18,6 +18,8 @@ use std::sync::OnceLock;
 
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
+#[cfg(target_arch = "x86_64")]
+pub mod avx2;
 pub mod portable;
 
 /// The backends wsaccept knows, fastest last.
@@ -26,16 +28,20 @@ pub enum BackendKind {
     /// `sha1::compress` per key (the crate itself uses SHA-NI when present) + `base64-simd`.
     /// Runs everywhere; the reference every other backend is tested against.
     Portable,
+    /// Eight keys per step in 256-bit lanes (x86-64 with AVX2): SIMD validation, SHA-1 with the
+    /// constant GUID/padding words folded, SIMD base64.
+    Avx2,
 }
 
 impl BackendKind {
     /// Every backend, in order of preference from slowest to fastest.
-    pub const ALL: &'static [BackendKind] = &[BackendKind::Portable];
+    pub const ALL: &'static [BackendKind] = &[BackendKind::Portable, BackendKind::Avx2];
 
     /// The name used by `WSACCEPT_BACKEND`, the CLI and the C ABI.
     pub fn name(self) -> &'static str {
         match self {
             BackendKind::Portable => "portable",
+            BackendKind::Avx2 => "avx2",
         }
     }
 
@@ -48,6 +54,7 @@ impl BackendKind {
     pub fn lanes(self) -> usize {
         match self {
             BackendKind::Portable => portable::LANES,
+            BackendKind::Avx2 => 8,
         }
     }
 
@@ -55,6 +62,10 @@ impl BackendKind {
     pub fn is_available(self) -> bool {
         match self {
             BackendKind::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx2 => is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            BackendKind::Avx2 => false,
         }
     }
 }
@@ -134,6 +145,12 @@ impl Backend {
         );
         match self.0 {
             BackendKind::Portable => portable::accept_keys(keys, out, status, strict),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a `Backend` holding `Avx2` is only built by `Backend::new`, after
+            // `is_available` detected AVX2 on this CPU.
+            BackendKind::Avx2 => unsafe { avx2::accept_keys(keys, out, status, strict) },
+            #[cfg(not(target_arch = "x86_64"))]
+            BackendKind::Avx2 => unreachable!("avx2 is never available off x86-64"),
         }
     }
 }
