@@ -31,7 +31,9 @@ fn single(c: &mut Criterion) {
         b.iter(|| tungstenite::handshake::derive_accept_key(black_box(key)))
     });
     g.bench_function("naive_digest_base64", |b| b.iter(|| naive(black_box(key))));
-    g.bench_function("wsaccept_accept", |b| b.iter(|| wsaccept::accept(black_box(key))));
+    g.bench_function("wsaccept_accept", |b| {
+        b.iter(|| wsaccept::accept(black_box(key)))
+    });
     g.bench_function("wsaccept_batch_of_1", |b| {
         let mut out = [0u8; ACCEPT_LEN];
         b.iter(|| {

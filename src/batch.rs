@@ -37,7 +37,11 @@ pub struct BatchOptions {
 
 impl Default for BatchOptions {
     fn default() -> Self {
-        BatchOptions { mode: Mode::Strict, threads: 1, backend: None }
+        BatchOptions {
+            mode: Mode::Strict,
+            threads: 1,
+            backend: None,
+        }
     }
 }
 
@@ -68,16 +72,27 @@ pub enum BatchError {
     /// The contiguous key buffer is not a whole number of 24-byte keys.
     KeysNotMultiple { len: usize },
     /// An output or status buffer does not have one slot per key.
-    BufferLength { buffer: &'static str, expected: usize, got: usize },
+    BufferLength {
+        buffer: &'static str,
+        expected: usize,
+        got: usize,
+    },
 }
 
 impl fmt::Display for BatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             BatchError::KeysNotMultiple { len } => {
-                write!(f, "key buffer of {len} bytes is not a multiple of {KEY_LEN}")
+                write!(
+                    f,
+                    "key buffer of {len} bytes is not a multiple of {KEY_LEN}"
+                )
             }
-            BatchError::BufferLength { buffer, expected, got } => {
+            BatchError::BufferLength {
+                buffer,
+                expected,
+                got,
+            } => {
                 write!(f, "{buffer} buffer has length {got}, expected {expected}")
             }
         }
@@ -90,7 +105,11 @@ fn check_len(buffer: &'static str, expected: usize, got: usize) -> Result<(), Ba
     if expected == got {
         Ok(())
     } else {
-        Err(BatchError::BufferLength { buffer, expected, got })
+        Err(BatchError::BufferLength {
+            buffer,
+            expected,
+            got,
+        })
     }
 }
 
@@ -193,7 +212,7 @@ fn run_parts<J: Job>(job: J, parts: usize, backend: Backend, mode: Mode) -> J::O
     J::combine(a, b)
 }
 
-fn split_opt<'a, T>(s: Option<&'a mut [T]>, mid: usize) -> (Option<&'a mut [T]>, Option<&'a mut [T]>) {
+fn split_opt<T>(s: Option<&mut [T]>, mid: usize) -> (Option<&mut [T]>, Option<&mut [T]>) {
     match s {
         Some(s) => {
             let (a, b) = s.split_at_mut(mid);
@@ -222,8 +241,16 @@ impl Job for ContiguousJob<'_> {
         let (o1, o2) = self.out.split_at_mut(mid);
         let (s1, s2) = split_opt(self.status, mid);
         (
-            ContiguousJob { keys: k1, out: o1, status: s1 },
-            ContiguousJob { keys: k2, out: o2, status: s2 },
+            ContiguousJob {
+                keys: k1,
+                out: o1,
+                status: s1,
+            },
+            ContiguousJob {
+                keys: k2,
+                out: o2,
+                status: s2,
+            },
         )
     }
 
@@ -266,8 +293,16 @@ impl<K: AsRef<[u8]> + Sync> Job for ScatteredJob<'_, K> {
         let (o1, o2) = self.out.split_at_mut(mid);
         let (s1, s2) = split_opt(self.status, mid);
         (
-            ScatteredJob { keys: k1, out: o1, status: s1 },
-            ScatteredJob { keys: k2, out: o2, status: s2 },
+            ScatteredJob {
+                keys: k1,
+                out: o1,
+                status: s1,
+            },
+            ScatteredJob {
+                keys: k2,
+                out: o2,
+                status: s2,
+            },
         )
     }
 
@@ -364,8 +399,16 @@ impl Job for VerifyJob<'_> {
         let (r1, r2) = self.received.split_at(mid);
         let (v1, v2) = split_opt(self.verdicts, mid);
         (
-            VerifyJob { keys: k1, received: r1, verdicts: v1 },
-            VerifyJob { keys: k2, received: r2, verdicts: v2 },
+            VerifyJob {
+                keys: k1,
+                received: r1,
+                verdicts: v1,
+            },
+            VerifyJob {
+                keys: k2,
+                received: r2,
+                verdicts: v2,
+            },
         )
     }
 
@@ -373,11 +416,19 @@ impl Job for VerifyJob<'_> {
         let mut summary = VerifySummary::default();
         let mut expected = [[0u8; ACCEPT_LEN]; CHUNK];
         let mut statuses = [KeyStatus::Ok; CHUNK];
-        for (c, (keys, received)) in
-            self.keys.chunks(CHUNK).zip(self.received.chunks(CHUNK)).enumerate()
+        for (c, (keys, received)) in self
+            .keys
+            .chunks(CHUNK)
+            .zip(self.received.chunks(CHUNK))
+            .enumerate()
         {
             let n = keys.len();
-            backend.accept_keys(keys, &mut expected[..n], &mut statuses[..n], mode == Mode::Strict);
+            backend.accept_keys(
+                keys,
+                &mut expected[..n],
+                &mut statuses[..n],
+                mode == Mode::Strict,
+            );
             for j in 0..n {
                 let verdict = if !statuses[j].is_ok() {
                     summary.invalid += 1;
@@ -481,5 +532,12 @@ pub fn verify_batch(
     if let Some(v) = &verdicts {
         check_len("verdicts", keys.len(), v.len())?;
     }
-    Ok(drive(VerifyJob { keys, received, verdicts }, opts))
+    Ok(drive(
+        VerifyJob {
+            keys,
+            received,
+            verdicts,
+        },
+        opts,
+    ))
 }

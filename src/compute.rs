@@ -10,7 +10,13 @@ use sha1::digest::generic_array::GenericArray;
 use crate::key::{ACCEPT_LEN, GUID, KEY_LEN, MAX_LENIENT_KEY_LEN};
 
 /// SHA-1's initial state.
-pub(crate) const SHA1_IV: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+pub(crate) const SHA1_IV: [u32; 5] = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
 
 /// Block one with the key bytes still zero: GUID at 24..60, the `0x80` end marker at 60.
 pub(crate) const BLOCK1_TEMPLATE: [u8; 64] = {
@@ -72,7 +78,10 @@ pub(crate) fn accept_any(key: &[u8], out: &mut [u8; ACCEPT_LEN]) {
     if let Ok(key24) = <&[u8; KEY_LEN]>::try_from(key) {
         return accept_24(key24, out);
     }
-    assert!(key.len() <= MAX_LENIENT_KEY_LEN, "lenient key over the bound");
+    assert!(
+        key.len() <= MAX_LENIENT_KEY_LEN,
+        "lenient key over the bound"
+    );
     const MAX_BLOCKS: usize = (MAX_LENIENT_KEY_LEN + GUID.len() + 9).div_ceil(64);
     let mut buf = [GenericArray::from([0u8; 64]); MAX_BLOCKS];
     let msg_len = key.len() + GUID.len();

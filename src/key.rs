@@ -88,7 +88,7 @@ impl fmt::Display for KeyError {
                 "byte {} at position {pos} is not in the base64 alphabet",
                 ShowByte(byte)
             ),
-            KeyError::Padding { pos, byte } if byte == b'=' => {
+            KeyError::Padding { pos, byte: b'=' } => {
                 write!(f, "padding '=' at position {pos} before the end of the key")
             }
             KeyError::Padding { pos, byte } => write!(
@@ -179,7 +179,10 @@ pub fn check_strict(key: &[u8; KEY_LEN]) -> Result<(), KeyError> {
     // 22 characters carry 132 bits; 16 bytes use 128, so the last one's low 4 bits must be zero.
     let last = key[21];
     if base64_value(last).is_some_and(|v| v & 0x0f != 0) {
-        return Err(KeyError::NonCanonical { pos: 21, byte: last });
+        return Err(KeyError::NonCanonical {
+            pos: 21,
+            byte: last,
+        });
     }
     Ok(())
 }

@@ -32,7 +32,9 @@ impl KeyGen {
 
     /// A reproducible stream of keys: equal seeds give equal streams.
     pub fn from_seed(seed: u64) -> KeyGen {
-        KeyGen { source: Source::Seeded(Box::new(ChaCha8Rng::seed_from_u64(seed))) }
+        KeyGen {
+            source: Source::Seeded(Box::new(ChaCha8Rng::seed_from_u64(seed))),
+        }
     }
 
     /// The C ABI's convention: seed 0 means the OS, anything else is a seed.
@@ -85,7 +87,10 @@ impl KeyGen {
         opts: &BatchOptions,
     ) -> Result<(), GenerateError> {
         if keys.len() != accepts.len() {
-            return Err(GenerateError::Length { keys: keys.len(), accepts: accepts.len() });
+            return Err(GenerateError::Length {
+                keys: keys.len(),
+                accepts: accepts.len(),
+            });
         }
         self.try_fill(keys).map_err(GenerateError::Random)?;
         let slots = Key::as_slots(keys);

@@ -32,8 +32,8 @@ pub use batch::{
     VerifySummary, CHUNK, PARALLEL_CUTOFF,
 };
 pub use key::{
-    check_strict, parse_lenient, parse_strict, trim_ows, Key, KeyError, KeyStatus, Mode, ACCEPT_LEN,
-    GUID, KEY_LEN, MAX_LENIENT_KEY_LEN,
+    check_strict, parse_lenient, parse_strict, trim_ows, Key, KeyError, KeyStatus, Mode,
+    ACCEPT_LEN, GUID, KEY_LEN, MAX_LENIENT_KEY_LEN,
 };
 pub use keygen::{GenerateError, KeyGen};
 

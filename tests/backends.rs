@@ -11,7 +11,10 @@ use wsaccept::{Backend, BackendKind, KeyStatus, ACCEPT_LEN, KEY_LEN};
 fn backends_under_test() -> Vec<Backend> {
     for kind in BackendKind::ALL {
         if !kind.is_available() {
-            eprintln!("SKIPPED backend {}: this CPU lacks the instructions", kind.name());
+            eprintln!(
+                "SKIPPED backend {}: this CPU lacks the instructions",
+                kind.name()
+            );
         }
     }
     Backend::available().collect()
@@ -29,10 +32,25 @@ fn compare(backend: Backend, keys: &[[u8; KEY_LEN]], strict: bool) {
     let mut got_st = vec![KeyStatus::NonCanonical; n];
     let got_invalid = backend.accept_keys(keys, &mut got, &mut got_st, strict);
     for i in 0..n {
-        assert_eq!(got_st[i], want_st[i], "{}: status of key {i} of {n}", backend.name());
-        assert_eq!(got[i], want[i], "{}: accept of key {i} of {n}", backend.name());
+        assert_eq!(
+            got_st[i],
+            want_st[i],
+            "{}: status of key {i} of {n}",
+            backend.name()
+        );
+        assert_eq!(
+            got[i],
+            want[i],
+            "{}: accept of key {i} of {n}",
+            backend.name()
+        );
     }
-    assert_eq!(got_invalid, want_invalid, "{}: invalid count, n={n}", backend.name());
+    assert_eq!(
+        got_invalid,
+        want_invalid,
+        "{}: invalid count, n={n}",
+        backend.name()
+    );
 }
 
 #[test]
@@ -104,7 +122,13 @@ fn mixed_batches_and_lenient() {
         for round in 0..200 {
             let n = rng.below(150);
             let keys: Vec<_> = (0..n)
-                .map(|_| if rng.below(4) == 0 { rng.invalid_key().0 } else { rng.valid_key() })
+                .map(|_| {
+                    if rng.below(4) == 0 {
+                        rng.invalid_key().0
+                    } else {
+                        rng.valid_key()
+                    }
+                })
                 .collect();
             compare(backend, &keys, round % 2 == 0);
         }
@@ -119,7 +143,11 @@ fn unaligned_buffers() {
             let n = 37;
             let mut kbuf = vec![0u8; n * KEY_LEN + offset];
             for i in 0..n {
-                let k = if i % 5 == 3 { rng.invalid_key().0 } else { rng.valid_key() };
+                let k = if i % 5 == 3 {
+                    rng.invalid_key().0
+                } else {
+                    rng.valid_key()
+                };
                 kbuf[offset + i * KEY_LEN..offset + (i + 1) * KEY_LEN].copy_from_slice(&k);
             }
             let (keys, _) = kbuf[offset..].as_chunks::<KEY_LEN>();
@@ -129,7 +157,9 @@ fn unaligned_buffers() {
             backend.accept_keys(keys, out, &mut st, true);
             for i in 0..n {
                 match wsaccept::accept(keys[i]) {
-                    Ok(a) => assert_eq!(a.as_bytes(), &out[i], "{} offset {offset}", backend.name()),
+                    Ok(a) => {
+                        assert_eq!(a.as_bytes(), &out[i], "{} offset {offset}", backend.name())
+                    }
                     Err(e) => {
                         assert_eq!(st[i], e.status());
                         assert_eq!(out[i], [0; ACCEPT_LEN]);

@@ -101,17 +101,19 @@ impl Backend {
     pub fn active() -> Backend {
         static ACTIVE: OnceLock<Backend> = OnceLock::new();
         *ACTIVE.get_or_init(|| match std::env::var("WSACCEPT_BACKEND") {
-            Ok(name) if !name.is_empty() => match BackendKind::from_name(&name).and_then(Backend::new) {
-                Some(backend) => backend,
-                None => {
-                    eprintln!(
+            Ok(name) if !name.is_empty() => {
+                match BackendKind::from_name(&name).and_then(Backend::new) {
+                    Some(backend) => backend,
+                    None => {
+                        eprintln!(
                         "wsaccept: WSACCEPT_BACKEND={name:?} is not a backend this CPU supports; \
                          using {}",
                         Backend::detect().name()
                     );
-                    Backend::detect()
+                        Backend::detect()
+                    }
                 }
-            },
+            }
             _ => Backend::detect(),
         })
     }

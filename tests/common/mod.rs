@@ -48,7 +48,14 @@ impl Rng {
                 const BAD: &[u8] = b"-_.!~ \t\0\x7f\x80\xff:@[`{";
                 let pos = self.below(24);
                 key[pos] = BAD[self.below(BAD.len())];
-                (key, if pos >= 22 { KeyStatus::Padding } else { KeyStatus::Alphabet })
+                (
+                    key,
+                    if pos >= 22 {
+                        KeyStatus::Padding
+                    } else {
+                        KeyStatus::Alphabet
+                    },
+                )
             }
             1 => {
                 // '=' inside the data.
@@ -62,7 +69,8 @@ impl Rng {
             }
             _ => {
                 // Non-zero unused bits in the last data character.
-                const NONCANON: &[u8] = b"BCDEFGHIJKLMNOPRSTUVWXYZabcdefhijklmnopqrstuvxyz0123456789+/";
+                const NONCANON: &[u8] =
+                    b"BCDEFGHIJKLMNOPRSTUVWXYZabcdefhijklmnopqrstuvxyz0123456789+/";
                 key[21] = NONCANON[self.below(NONCANON.len())];
                 (key, KeyStatus::NonCanonical)
             }
