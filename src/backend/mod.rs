@@ -19,6 +19,8 @@ use std::sync::OnceLock;
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 #[cfg(target_arch = "x86_64")]
+pub mod avx2;
+#[cfg(target_arch = "x86_64")]
 pub mod avx512;
 pub mod portable;
 #[cfg(target_arch = "x86_64")]
@@ -33,6 +35,10 @@ pub enum BackendKind {
     /// Several keys' SHA-NI round sequences interleaved (x86_64 with SHA extensions).
     #[cfg(target_arch = "x86_64")]
     ShaNi,
+    /// Eight keys per step in 256-bit lanes (x86-64 with AVX2): SIMD validation, SHA-1 with the
+    /// constant GUID/padding words folded, SIMD base64.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
     /// 16 keys per step in AVX-512 lanes (F, BW, VL): SIMD validation, SHA-1 with the constant
     /// words folded in, SIMD base64.
     #[cfg(target_arch = "x86_64")]
@@ -46,6 +52,8 @@ impl BackendKind {
         #[cfg(target_arch = "x86_64")]
         BackendKind::ShaNi,
         #[cfg(target_arch = "x86_64")]
+        BackendKind::Avx2,
+        #[cfg(target_arch = "x86_64")]
         BackendKind::Avx512,
     ];
 
@@ -55,6 +63,8 @@ impl BackendKind {
             BackendKind::Portable => "portable",
             #[cfg(target_arch = "x86_64")]
             BackendKind::ShaNi => "shani",
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx2 => "avx2",
             #[cfg(target_arch = "x86_64")]
             BackendKind::Avx512 => "avx512",
         }
@@ -72,6 +82,8 @@ impl BackendKind {
             #[cfg(target_arch = "x86_64")]
             BackendKind::ShaNi => shani::LANES,
             #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx2 => avx2::LANES,
+            #[cfg(target_arch = "x86_64")]
             BackendKind::Avx512 => avx512::LANES,
         }
     }
@@ -85,6 +97,8 @@ impl BackendKind {
             // One key: ~81 ns per key by the reference path, ~113 ns for a padded group of 4.
             #[cfg(target_arch = "x86_64")]
             BackendKind::ShaNi => 2,
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx2 => 2,
             // A padded group of 16 costs ~211 ns whatever it holds; the reference path 81 ns
             // per key, so one or two keys go that way.
             #[cfg(target_arch = "x86_64")]
@@ -103,6 +117,8 @@ impl BackendKind {
                     && is_x86_feature_detected!("ssse3")
                     && is_x86_feature_detected!("sse4.1")
             }
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx2 => is_x86_feature_detected!("avx2"),
             #[cfg(target_arch = "x86_64")]
             BackendKind::Avx512 => {
                 is_x86_feature_detected!("avx512f")
@@ -232,6 +248,10 @@ impl Backend {
             // sse2, ssse3 and sse4.1 on this CPU.
             #[cfg(target_arch = "x86_64")]
             BackendKind::ShaNi => unsafe { shani::accept_keys(keys, out, status, strict) },
+            // SAFETY: a `Backend` holding `Avx2` is only built by `Backend::new`, after
+            // `is_available` detected AVX2 on this CPU.
+            #[cfg(target_arch = "x86_64")]
+            BackendKind::Avx2 => unsafe { avx2::accept_keys(keys, out, status, strict) },
             // SAFETY: Backend::new checked is_available, so the CPU has AVX-512 F, BW and VL.
             #[cfg(target_arch = "x86_64")]
             BackendKind::Avx512 => unsafe { avx512::accept_keys(keys, out, status, strict) },
