@@ -121,7 +121,7 @@ fn batches(c: &mut Criterion<ThreadCpuTime>) {
 fn threads(c: &mut Criterion) {
     let mut g = c.benchmark_group("threads");
     g.sample_size(20);
-    for n in [1024, 2048, 4096, 8192, 16384, 1_000_000] {
+    for n in [512, 1024, 2048, 4096, 8192, 16384, 65536, 1_000_000] {
         let input = keys(n);
         let mut out = vec![0u8; n * ACCEPT_LEN];
         g.throughput(Throughput::Elements(n as u64));
