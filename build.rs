@@ -14,6 +14,7 @@ fn main() {
 
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libwsaccept.so.0");
+        link_soname_next_to_library();
     }
 
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
@@ -31,5 +32,20 @@ fn main() {
     if std::fs::read(&path).ok().as_deref() != Some(text.as_slice()) {
         std::fs::create_dir_all(root.join("include")).expect("create include/");
         std::fs::write(&path, &text).expect("write include/wsaccept.h");
+    }
+}
+
+/// Programs linked with `-lwsaccept` record the soname `libwsaccept.so.0`; cargo writes only
+/// `libwsaccept.so`. A `libwsaccept.so.0 -> libwsaccept.so` link beside it (what a system
+/// install of any shared library has) lets such programs run straight from the build tree
+/// with an rpath or `LD_LIBRARY_PATH`. Best effort: the library itself does not depend on it.
+fn link_soname_next_to_library() {
+    let Some(out_dir) = std::env::var_os("OUT_DIR") else { return };
+    // OUT_DIR is <target>/<profile>/build/<package>-<hash>/out.
+    let Some(profile_dir) = std::path::Path::new(&out_dir).ancestors().nth(3) else { return };
+    let link = profile_dir.join("libwsaccept.so.0");
+    if std::fs::symlink_metadata(&link).is_err() {
+        #[cfg(unix)]
+        let _ = std::os::unix::fs::symlink("libwsaccept.so", &link);
     }
 }
