@@ -86,3 +86,8 @@ pub fn verify_with_mode(
 pub fn backend() -> &'static str {
     Backend::active().name()
 }
+
+/// The README's Rust examples, compiled and run as doctests so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
