@@ -40,9 +40,13 @@ fn main() {
 /// install of any shared library has) lets such programs run straight from the build tree
 /// with an rpath or `LD_LIBRARY_PATH`. Best effort: the library itself does not depend on it.
 fn link_soname_next_to_library() {
-    let Some(out_dir) = std::env::var_os("OUT_DIR") else { return };
+    let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+        return;
+    };
     // OUT_DIR is <target>/<profile>/build/<package>-<hash>/out.
-    let Some(profile_dir) = std::path::Path::new(&out_dir).ancestors().nth(3) else { return };
+    let Some(profile_dir) = std::path::Path::new(&out_dir).ancestors().nth(3) else {
+        return;
+    };
     let link = profile_dir.join("libwsaccept.so.0");
     if std::fs::symlink_metadata(&link).is_err() {
         #[cfg(unix)]

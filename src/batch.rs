@@ -274,50 +274,85 @@ impl Job for ContiguousJob<'_> {
     }
 }
 
-/// Keys anywhere, each a byte slice that may carry OWS.
-struct ScatteredJob<'a, K> {
-    keys: &'a [K],
-    out: &'a mut [[u8; ACCEPT_LEN]],
-    status: Option<&'a mut [KeyStatus]>,
+/// Where a scattered batch reads its keys and writes its accepts: slices for the Rust API,
+/// arrays of C pointers for the C ABI, so that neither has to copy into a temporary buffer.
+pub(crate) trait ScatterIo: Send + Sized {
+    fn len(&self) -> usize;
+    /// Key `i`, untrimmed.
+    fn key(&self, i: usize) -> &[u8];
+    /// Writes the accept (or zeros) for key `i`.
+    fn write(&mut self, i: usize, accept: &[u8; ACCEPT_LEN]);
+    /// Splits into keys `..mid` and `mid..`, renumbered from 0.
+    fn split_at(self, mid: usize) -> (Self, Self);
 }
 
-impl<K: AsRef<[u8]> + Sync> Job for ScatteredJob<'_, K> {
-    type Output = usize;
+/// The Rust API's scattered layout: key slices in, a slice of 28-byte slots out.
+struct SliceIo<'a, K> {
+    keys: &'a [K],
+    out: &'a mut [[u8; ACCEPT_LEN]],
+}
 
+impl<K: AsRef<[u8]> + Sync> ScatterIo for SliceIo<'_, K> {
     fn len(&self) -> usize {
         self.keys.len()
+    }
+
+    fn key(&self, i: usize) -> &[u8] {
+        self.keys[i].as_ref()
+    }
+
+    fn write(&mut self, i: usize, accept: &[u8; ACCEPT_LEN]) {
+        self.out[i] = *accept;
     }
 
     fn split_at(self, mid: usize) -> (Self, Self) {
         let (k1, k2) = self.keys.split_at(mid);
         let (o1, o2) = self.out.split_at_mut(mid);
+        (SliceIo { keys: k1, out: o1 }, SliceIo { keys: k2, out: o2 })
+    }
+}
+
+/// Keys anywhere, each a byte slice that may carry OWS.
+struct ScatteredJob<'a, Io> {
+    io: Io,
+    status: Option<&'a mut [KeyStatus]>,
+}
+
+impl<Io: ScatterIo> Job for ScatteredJob<'_, Io> {
+    type Output = usize;
+
+    fn len(&self) -> usize {
+        self.io.len()
+    }
+
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (io1, io2) = self.io.split_at(mid);
         let (s1, s2) = split_opt(self.status, mid);
         (
             ScatteredJob {
-                keys: k1,
-                out: o1,
+                io: io1,
                 status: s1,
             },
             ScatteredJob {
-                keys: k2,
-                out: o2,
+                io: io2,
                 status: s2,
             },
         )
     }
 
-    fn run(self, backend: Backend, mode: Mode) -> usize {
-        let mut status = self.status;
+    fn run(mut self, backend: Backend, mode: Mode) -> usize {
         let mut invalid = 0;
+        let n = self.io.len();
         let mut base = 0;
-        for (keys, out) in self.keys.chunks(CHUNK).zip(self.out.chunks_mut(CHUNK)) {
+        while base < n {
+            let len = CHUNK.min(n - base);
             let mut scratch = [KeyStatus::Ok; CHUNK];
-            let st = match status.as_deref_mut() {
-                Some(s) => &mut s[base..base + keys.len()],
-                None => &mut scratch[..keys.len()],
+            let st = match self.status.as_deref_mut() {
+                Some(s) => &mut s[base..base + len],
+                None => &mut scratch[..len],
             };
-            invalid += scattered_chunk(backend, mode, keys, out, st);
-            base += keys.len();
+            invalid += scattered_chunk(backend, mode, &mut self.io, base, st);
+            base += len;
         }
         invalid
     }
@@ -327,22 +362,23 @@ impl<K: AsRef<[u8]> + Sync> Job for ScatteredJob<'_, K> {
     }
 }
 
-/// One chunk of scattered keys: gathers the 24-byte ones into a contiguous stack buffer for the
-/// backend, handles the rest here, and writes every result back to its own slot.
-fn scattered_chunk<K: AsRef<[u8]>>(
+/// One chunk of scattered keys (`status.len()` of them from `base`): gathers the 24-byte ones
+/// into a contiguous stack buffer for the backend, handles the rest here, and writes every
+/// result back to its own slot.
+fn scattered_chunk<Io: ScatterIo>(
     backend: Backend,
     mode: Mode,
-    keys: &[K],
-    out: &mut [[u8; ACCEPT_LEN]],
+    io: &mut Io,
+    base: usize,
     status: &mut [KeyStatus],
 ) -> usize {
-    debug_assert!(keys.len() <= CHUNK);
+    debug_assert!(status.len() <= CHUNK);
     let mut gathered = [[0u8; KEY_LEN]; CHUNK];
     let mut origin = [0usize; CHUNK];
     let mut n = 0;
     let mut invalid = 0;
-    for (i, key) in keys.iter().enumerate() {
-        let trimmed = trim_ows(key.as_ref());
+    for (i, st) in status.iter_mut().enumerate() {
+        let trimmed = trim_ows(io.key(base + i));
         if let Ok(key24) = <&[u8; KEY_LEN]>::try_from(trimmed) {
             gathered[n] = *key24;
             origin[n] = i;
@@ -353,17 +389,18 @@ fn scattered_chunk<K: AsRef<[u8]>>(
             Mode::Strict => Err(KeyStatus::Length),
             Mode::Lenient => parse_lenient(trimmed).map_err(|e| e.status()),
         };
+        let mut accept = [0u8; ACCEPT_LEN];
         match result {
             Ok(bytes) => {
-                accept_any(bytes, &mut out[i]);
-                status[i] = KeyStatus::Ok;
+                accept_any(bytes, &mut accept);
+                *st = KeyStatus::Ok;
             }
-            Err(st) => {
-                out[i] = [0; ACCEPT_LEN];
-                status[i] = st;
+            Err(code) => {
+                *st = code;
                 invalid += 1;
             }
         }
+        io.write(base + i, &accept);
     }
     let mut results = [[0u8; ACCEPT_LEN]; CHUNK];
     let mut statuses = [KeyStatus::Ok; CHUNK];
@@ -374,7 +411,7 @@ fn scattered_chunk<K: AsRef<[u8]>>(
         mode == Mode::Strict,
     );
     for j in 0..n {
-        out[origin[j]] = results[j];
+        io.write(base + origin[j], &results[j]);
         status[origin[j]] = statuses[j];
     }
     invalid
@@ -531,8 +568,21 @@ pub fn accept_scattered<K: AsRef<[u8]> + Sync>(
     if let Some(s) = &status {
         check_len("status", keys.len(), s.len())?;
     }
-    let out = Accept::slots_mut(out);
-    Ok(drive(ScatteredJob { keys, out, status }, opts))
+    let io = SliceIo {
+        keys,
+        out: Accept::slots_mut(out),
+    };
+    Ok(accept_scattered_io(io, status, opts))
+}
+
+/// [`accept_scattered`] over any [`ScatterIo`]; `status`, if given, has `io.len()` entries.
+pub(crate) fn accept_scattered_io<Io: ScatterIo>(
+    io: Io,
+    status: Option<&mut [KeyStatus]>,
+    opts: &BatchOptions,
+) -> usize {
+    debug_assert!(status.as_ref().is_none_or(|s| s.len() == io.len()));
+    drive(ScatteredJob { io, status }, opts)
 }
 
 /// Checks accepts received from a server (`28 * n` bytes back to back) against their keys

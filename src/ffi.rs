@@ -25,7 +25,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
 use crate::accept::Accept;
-use crate::batch::{accept_batch, accept_scattered, verify_batch, BatchOptions, Verdict};
+use crate::batch::{
+    accept_batch, accept_scattered_io, verify_batch, BatchOptions, ScatterIo, Verdict,
+};
 use crate::key::{Key, KeyError, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN, MAX_LENIENT_KEY_LEN};
 use crate::keygen::KeyGen;
 use crate::response::{write_response, ResponseError, PROTOCOL_HEADER_OVERHEAD, RESPONSE_LEN};
@@ -518,6 +520,56 @@ pub unsafe extern "C" fn wsaccept_verify_batch(
     })
 }
 
+/// The C scattered layout: arrays of key pointers and lengths, and of output pointers. The
+/// batch driver reads and writes through them directly, so the call allocates nothing.
+struct CScatter<'a> {
+    keys: &'a [*const c_char],
+    lens: &'a [usize],
+    outs: &'a [*mut c_char],
+}
+
+// SAFETY: the key bytes behind the pointers are only read, and each output pointer is written
+// by the one part that owns its index (`split_at` partitions the indices); the caller of
+// `wsaccept_accept_scattered` guarantees that outputs overlap neither each other nor any input,
+// so parts on different threads never touch the same memory.
+unsafe impl Send for CScatter<'_> {}
+
+impl ScatterIo for CScatter<'_> {
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn key(&self, i: usize) -> &[u8] {
+        // SAFETY: the caller vouches for `lens[i]` readable bytes at `keys[i]`, and the call
+        // checked every (pointer, length) pair with `bytes_in` before building this.
+        unsafe { bytes_in(self.keys[i], self.lens[i]) }.unwrap_or(&[])
+    }
+
+    fn write(&mut self, i: usize, accept: &[u8; ACCEPT_LEN]) {
+        // SAFETY: `outs[i]` was checked non-NULL and the caller vouches for 28 writable bytes
+        // there that no other index shares.
+        unsafe { write_accept(self.outs[i], accept) }
+    }
+
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (k1, k2) = self.keys.split_at(mid);
+        let (l1, l2) = self.lens.split_at(mid);
+        let (o1, o2) = self.outs.split_at(mid);
+        (
+            CScatter {
+                keys: k1,
+                lens: l1,
+                outs: o1,
+            },
+            CScatter {
+                keys: k2,
+                lens: l2,
+                outs: o2,
+            },
+        )
+    }
+}
+
 /// Server side: accepts for `n` keys that sit anywhere (e.g. inside each connection's request
 /// buffer), written straight to where each belongs (e.g. each connection's response buffer).
 ///
@@ -566,25 +618,21 @@ pub unsafe extern "C" fn wsaccept_accept_scattered(
         if out_ptrs.iter().any(|p| p.is_null()) {
             return WSACCEPT_NULL_POINTER as i64;
         }
-        let mut key_slices: Vec<&[u8]> = Vec::with_capacity(n);
+        // Every key pointer is checked before anything is written.
         for (&p, &len) in key_ptrs.iter().zip(lens) {
             // SAFETY: the caller vouches for `len` readable bytes at each key pointer.
-            key_slices.push(ffi_try!(unsafe { bytes_in(p, len) }));
+            ffi_try!(unsafe { bytes_in(p, len) });
         }
-        let mut accepts = vec![Accept::ZEROED; n];
         // SAFETY: KeyStatus is repr(i8) and 0 is `KeyStatus::Ok`; the caller vouches for `n`
         // writable bytes at `status` when it is not NULL.
         let status = unsafe { codes_out::<KeyStatus>(status, n) };
         let opts = BatchOptions::default().mode(mode).threads(threads);
-        let invalid = match accept_scattered(&key_slices, &mut accepts, status, &opts) {
-            Ok(invalid) => invalid,
-            Err(_) => return WSACCEPT_INTERNAL_ERROR as i64,
+        let io = CScatter {
+            keys: key_ptrs,
+            lens,
+            outs: out_ptrs,
         };
-        for (&out, accept) in out_ptrs.iter().zip(&accepts) {
-            // SAFETY: every `outs[i]` was checked non-NULL above and the caller vouches for 28
-            // writable bytes there; `accepts` is a Rust-owned buffer.
-            unsafe { write_accept(out, accept.as_bytes()) };
-        }
+        let invalid = accept_scattered_io(io, status, &opts);
         invalid as i64
     })
 }
