@@ -8,17 +8,12 @@ use crate::accept::Accept;
 use crate::batch::{accept_keys, BatchOptions};
 use crate::key::{Key, KEY_LEN};
 
-/// Where nonces come from.
-enum Source {
-    /// The operating system's CSPRNG (`getrandom`), what RFC 6455 asks of real clients.
-    Os,
-    /// ChaCha8 seeded from a u64: the same seed gives the same keys on every platform.
-    Seeded(Box<ChaCha8Rng>),
-}
-
-/// A source of valid client keys.
+/// A source of valid client keys. Kept on the stack (no allocation), so the C ABI's
+/// `wsaccept_generate` allocates nothing either.
 pub struct KeyGen {
-    source: Source,
+    /// `None`: the operating system's CSPRNG (`getrandom`), what RFC 6455 asks of real
+    /// clients. `Some`: ChaCha8 seeded from a u64, the same keys for a seed on every platform.
+    seeded: Option<ChaCha8Rng>,
 }
 
 /// Nonces drawn from the OS per refill, so a large batch costs few system calls.
@@ -27,13 +22,13 @@ const OS_REFILL_NONCES: usize = 256;
 impl KeyGen {
     /// Keys from the operating system's random source.
     pub fn from_os() -> KeyGen {
-        KeyGen { source: Source::Os }
+        KeyGen { seeded: None }
     }
 
     /// A reproducible stream of keys: equal seeds give equal streams.
     pub fn from_seed(seed: u64) -> KeyGen {
         KeyGen {
-            source: Source::Seeded(Box::new(ChaCha8Rng::seed_from_u64(seed))),
+            seeded: Some(ChaCha8Rng::seed_from_u64(seed)),
         }
     }
 
@@ -47,9 +42,9 @@ impl KeyGen {
     }
 
     fn fill_nonces(&mut self, bytes: &mut [u8]) -> Result<(), getrandom::Error> {
-        match &mut self.source {
-            Source::Os => getrandom::getrandom(bytes),
-            Source::Seeded(rng) => {
+        match &mut self.seeded {
+            None => getrandom::getrandom(bytes),
+            Some(rng) => {
                 rng.fill_bytes(bytes);
                 Ok(())
             }
