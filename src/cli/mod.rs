@@ -12,7 +12,7 @@ use std::io::{self, BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use wsaccept::{BatchOptions, Mode};
 
 use crate::EngineArgs;
@@ -108,10 +108,18 @@ impl Progress {
                 }
             }
             Some(_) => hidden,
-            None => Progress {
-                show_after: Some(PROGRESS_MIN_BYTES),
-                ..hidden
-            },
+            None => {
+                // Counted from the start (so the rate is right) but drawn only once it is large.
+                let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {bytes} read, {bytes_per_sec}")
+                        .expect("valid template"),
+                );
+                Progress {
+                    bar,
+                    show_after: Some(PROGRESS_MIN_BYTES),
+                }
+            }
         }
     }
 
@@ -119,11 +127,7 @@ impl Progress {
     pub fn set(&mut self, bytes: u64) {
         if self.show_after.is_some_and(|min| bytes >= min) {
             self.show_after = None;
-            self.bar = ProgressBar::new_spinner();
-            self.bar.set_style(
-                ProgressStyle::with_template("{spinner} {bytes} read, {bytes_per_sec}")
-                    .expect("valid template"),
-            );
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
         self.bar.set_position(bytes);
     }
