@@ -103,7 +103,9 @@ fn batch_small(c: &mut Criterion<ThreadCpuTime>) {
             let mut slots = vec![[0u8; ACCEPT_LEN]; n];
             let (slot_keys, _) = input.as_chunks::<KEY_LEN>();
             g.bench_function(format!("n{n}/{}_kernel_only", backend.name()), |b| {
-                b.iter(|| backend.accept_keys_kernel(black_box(slot_keys), &mut slots, &mut st, true))
+                b.iter(|| {
+                    backend.accept_keys_kernel(black_box(slot_keys), &mut slots, &mut st, true)
+                })
             });
         }
     }
