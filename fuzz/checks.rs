@@ -168,7 +168,7 @@ fn key_slot(inp: &mut Input) -> [u8; 24] {
     let mut raw = [0u8; 24];
     let src = inp.take(24);
     raw[..src.len()].copy_from_slice(src);
-    if ctrl % 4 == 0 {
+    if ctrl.is_multiple_of(4) {
         return raw;
     }
     let mut key: [u8; 24] = STANDARD
@@ -653,7 +653,7 @@ fn ffi_verify_batch(inp: &mut Input) {
         .enumerate()
         .map(|(i, k)| {
             let mut r = oracle(k);
-            if (i + flags as usize) % 4 == 0 {
+            if (i + flags as usize).is_multiple_of(4) {
                 r[i % 28] = b'.';
             }
             r
@@ -942,8 +942,12 @@ fn ffi_strings(inp: &mut Input) {
 
 fn ffi_generate(inp: &mut Input) {
     let n = inp.byte() as usize % 40;
-    let seed = if inp.byte() % 4 == 0 { 0 } else { inp.u64() };
-    let with_accepts = inp.byte() % 2 == 0;
+    let seed = if inp.byte().is_multiple_of(4) {
+        0
+    } else {
+        inp.u64()
+    };
+    let with_accepts = inp.byte().is_multiple_of(2);
     let mut keys = vec![SENTINEL; n * 24 + 4];
     let mut accepts = vec![SENTINEL; n * 28 + 4];
     // SAFETY: `keys` holds n * 24 writable bytes, `accepts` n * 28 (or is NULL); distinct.
