@@ -518,6 +518,10 @@ pub unsafe extern "C" fn wsaccept_verify_batch(
     })
 }
 
+/// Keys per round of `wsaccept_accept_scattered`: its scratch (a slice and an accept per key,
+/// ~2.8 MB) never grows past this, and each round is still large enough to run in parallel.
+const SCATTERED_CHUNK: usize = 65536;
+
 /// Server side: accepts for `n` keys that sit anywhere (e.g. inside each connection's request
 /// buffer), written straight to where each belongs (e.g. each connection's response buffer).
 ///
@@ -526,6 +530,9 @@ pub unsafe extern "C" fn wsaccept_verify_batch(
 /// 28 writable bytes and must not be NULL. `status`: NULL or `n` entries for each key's code.
 /// `mode`: `WSACCEPT_MODE_STRICT` or `WSACCEPT_MODE_LENIENT`. `threads` as for
 /// `wsaccept_accept_batch`.
+///
+/// Works in rounds of at most 65,536 keys, so its scratch memory (~2.8 MB) does not grow with
+/// `n`.
 ///
 /// Returns how many keys were invalid (their 28 output bytes are zeroed), or a negative code
 /// (then nothing was written): `WSACCEPT_NULL_POINTER` if `keys`, `key_lens` or `outs` is NULL
@@ -566,24 +573,43 @@ pub unsafe extern "C" fn wsaccept_accept_scattered(
         if out_ptrs.iter().any(|p| p.is_null()) {
             return WSACCEPT_NULL_POINTER as i64;
         }
-        let mut key_slices: Vec<&[u8]> = Vec::with_capacity(n);
+        // Every key pointer is checked before anything is written.
         for (&p, &len) in key_ptrs.iter().zip(lens) {
             // SAFETY: the caller vouches for `len` readable bytes at each key pointer.
-            key_slices.push(ffi_try!(unsafe { bytes_in(p, len) }));
+            ffi_try!(unsafe { bytes_in(p, len) });
         }
-        let mut accepts = vec![Accept::ZEROED; n];
         // SAFETY: KeyStatus is repr(i8) and 0 is `KeyStatus::Ok`; the caller vouches for `n`
         // writable bytes at `status` when it is not NULL.
-        let status = unsafe { codes_out::<KeyStatus>(status, n) };
+        let mut status = unsafe { codes_out::<KeyStatus>(status, n) };
         let opts = BatchOptions::default().mode(mode).threads(threads);
-        let invalid = match accept_scattered(&key_slices, &mut accepts, status, &opts) {
-            Ok(invalid) => invalid,
-            Err(_) => return WSACCEPT_INTERNAL_ERROR as i64,
-        };
-        for (&out, accept) in out_ptrs.iter().zip(&accepts) {
-            // SAFETY: every `outs[i]` was checked non-NULL above and the caller vouches for 28
-            // writable bytes there; `accepts` is a Rust-owned buffer.
-            unsafe { write_accept(out, accept.as_bytes()) };
+        // Scratch for one chunk at a time, reused: memory stays bounded whatever `n` is.
+        let cap = n.min(SCATTERED_CHUNK);
+        let mut key_slices: Vec<&[u8]> = Vec::with_capacity(cap);
+        let mut accepts = vec![Accept::ZEROED; cap];
+        let mut invalid = 0;
+        let chunks = key_ptrs
+            .chunks(SCATTERED_CHUNK)
+            .zip(lens.chunks(SCATTERED_CHUNK))
+            .zip(out_ptrs.chunks(SCATTERED_CHUNK));
+        for (c, ((chunk_ptrs, chunk_lens), chunk_outs)) in chunks.enumerate() {
+            let m = chunk_ptrs.len();
+            key_slices.clear();
+            for (&p, &len) in chunk_ptrs.iter().zip(chunk_lens) {
+                // SAFETY: as above (and already checked to succeed).
+                key_slices.push(ffi_try!(unsafe { bytes_in(p, len) }));
+            }
+            let start = c * SCATTERED_CHUNK;
+            let chunk_status = status.as_deref_mut().map(|s| &mut s[start..start + m]);
+            let accepts = &mut accepts[..m];
+            invalid += match accept_scattered(&key_slices, accepts, chunk_status, &opts) {
+                Ok(invalid) => invalid,
+                Err(_) => return WSACCEPT_INTERNAL_ERROR as i64,
+            };
+            for (&out, accept) in chunk_outs.iter().zip(accepts.iter()) {
+                // SAFETY: every `outs[i]` was checked non-NULL above and the caller vouches for
+                // 28 writable bytes there; `accepts` is a Rust-owned buffer.
+                unsafe { write_accept(out, accept.as_bytes()) };
+            }
         }
         invalid as i64
     })

@@ -23,30 +23,32 @@ struct Counting;
 
 thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    static BYTES: Cell<u64> = const { Cell::new(0) };
 }
 
-fn count_one() {
-    // `try_with`: during thread teardown the counter may be gone; such allocations are not ours.
+fn count_one(size: usize) {
+    // `try_with`: during thread teardown the counters may be gone; such allocations are not ours.
     let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+    let _ = BYTES.try_with(|c| c.set(c.get() + size as u64));
 }
 
 // SAFETY: every method forwards to `System` with the caller's arguments unchanged; counting
 // touches only a const-initialised thread-local `Cell`, which never allocates.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
+        count_one(layout.size());
         // SAFETY: forwarded as received; the caller upholds `GlobalAlloc::alloc`'s contract.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
+        count_one(layout.size());
         // SAFETY: as for `alloc`.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
+        count_one(new_size);
         // SAFETY: `ptr` came from `System` through this allocator with `layout`.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -210,6 +212,44 @@ fn batch_calls_do_not_allocate_per_key() {
     }
     // The Rust batch API allocates nothing at all.
     assert!(small[..5].iter().all(|(_, a)| *a == 0), "{small:?}");
+}
+
+#[test]
+fn scattered_c_call_uses_bounded_scratch() {
+    // 100,000 keys are more than one round of scratch (65,536 keys): the bytes allocated stay
+    // at one round's worth (a 16-byte slice and a 28-byte accept per key), not one per key.
+    const ROUND: u64 = 65_536 * (16 + 28);
+    for n in [10usize, 65_536, 65_537, 100_000] {
+        let (keys, want) = batch(n);
+        let ptrs: Vec<*const std::ffi::c_char> =
+            keys.chunks(24).map(|k| k.as_ptr().cast()).collect();
+        let lens = vec![24usize; n];
+        let mut outs = vec![[0u8; 28]; n];
+        let out_ptrs: Vec<*mut std::ffi::c_char> =
+            outs.iter_mut().map(|o| o.as_mut_ptr().cast()).collect();
+        let mut status = vec![0x55i8; n];
+        let before = BYTES.with(Cell::get);
+        // SAFETY: n entries per array, 24 readable bytes per key, 28 writable per output.
+        let rc = unsafe {
+            ffi::wsaccept_accept_scattered(
+                ptrs.as_ptr(),
+                lens.as_ptr(),
+                n,
+                out_ptrs.as_ptr(),
+                status.as_mut_ptr(),
+                ffi::WSACCEPT_MODE_STRICT,
+                1,
+            )
+        };
+        let bytes = BYTES.with(Cell::get) - before;
+        eprintln!("wsaccept_accept_scattered, {n} keys: {bytes} bytes allocated");
+        assert!(bytes <= ROUND, "{n} keys: {bytes} bytes of scratch");
+        assert_eq!(rc, (0..n).filter(|i| i % 4 == 1).count() as i64);
+        assert_eq!(outs.as_flattened(), &want[..]);
+        for (i, &st) in status.iter().enumerate() {
+            assert_eq!(st == 0, i % 4 != 1, "status {i}");
+        }
+    }
 }
 
 #[test]
