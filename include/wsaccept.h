@@ -240,6 +240,8 @@ int64_t wsaccept_verify_batch(const char *keys,
  * `mode`: `WSACCEPT_MODE_STRICT` or `WSACCEPT_MODE_LENIENT`. `threads` as for
  * `wsaccept_accept_batch`.
  *
+ * Allocates nothing: keys are read and accepts written through the caller's pointers.
+ *
  * Returns how many keys were invalid (their 28 output bytes are zeroed), or a negative code
  * (then nothing was written): `WSACCEPT_NULL_POINTER` if `keys`, `key_lens` or `outs` is NULL
  * while `n > 0`, or if any `outs[i]` is NULL, or any `keys[i]` is NULL with a non-zero length;

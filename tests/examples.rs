@@ -526,3 +526,166 @@ fn loadgen_ten_thousand_connections_to_c_server() {
     loadgen(&server, 10_000, &["--seed", "7"]);
     server.assert_alive();
 }
+
+/// A valid raw handshake on a fresh connection; returns the status line.
+fn raw_handshake_status(port: u16) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(upgrade_request("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n").as_bytes())
+        .unwrap();
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 512];
+    while !reply.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => reply.extend_from_slice(&buf[..n]),
+        }
+    }
+    status_line(&String::from_utf8_lossy(&reply)).to_string()
+}
+
+#[test]
+fn hostile_keys_huge_headers_and_a_slow_loris() {
+    let mut server = c_server();
+    let port = server.port;
+
+    // Slow loris: a plausible request, one byte every 200 ms, never finished. It must not hold
+    // up anyone, and the server must drop it at its 10 s handshake deadline (answering 408).
+    let mut loris_request = upgrade_request("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+    loris_request.truncate(loris_request.len() - 2); // no final empty line: never complete
+    loris_request.push_str(&format!("X-Slow: {}", "a".repeat(1000)));
+    let loris = thread::spawn(move || {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let start = Instant::now();
+        let mut reply = Vec::new();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        for &b in loris_request.as_bytes() {
+            if s.write_all(&[b]).is_err() {
+                break;
+            }
+            let mut buf = [0u8; 512];
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => reply.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(_) => break,
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                break;
+            }
+        }
+        (
+            start.elapsed(),
+            String::from_utf8_lossy(&reply).into_owned(),
+        )
+    });
+
+    let valid = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    // The request head without its final empty line, for raw-byte headers.
+    let open_head = upgrade_request("");
+    let open_head = &open_head.as_bytes()[..open_head.len() - 2];
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "empty key",
+            upgrade_request("Sec-WebSocket-Key:\r\n").into_bytes(),
+        ),
+        (
+            "key of OWS only",
+            upgrade_request("Sec-WebSocket-Key:  \t \r\n").into_bytes(),
+        ),
+        (
+            "key with a NUL",
+            upgrade_request("Sec-WebSocket-Key: dGhlIHNh\0XBsZSBub25jZQ==\r\n").into_bytes(),
+        ),
+        (
+            "key with a non-ASCII byte",
+            [
+                open_head,
+                &b"Sec-WebSocket-Key: dGhlIHNh\xc3\xa9BsZSBub25jZQ==\r\n\r\n"[..],
+            ]
+            .concat(),
+        ),
+        (
+            "unpadded key",
+            upgrade_request("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ\r\n").into_bytes(),
+        ),
+        (
+            "overlong key (4000 base64 characters)",
+            upgrade_request(&format!("Sec-WebSocket-Key: {}==\r\n", "QUFB".repeat(1000)))
+                .into_bytes(),
+        ),
+        (
+            "duplicated key, second one different",
+            upgrade_request(&format!(
+                "{valid}Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n"
+            ))
+            .into_bytes(),
+        ),
+    ];
+    for (what, request) in &cases {
+        let reply = raw_exchange(port, request);
+        assert!(
+            reply.starts_with("HTTP/1.1 400 "),
+            "{what}: expected 400, got {:?}",
+            status_line(&reply)
+        );
+        assert!(!reply.contains("101"), "{what}: {reply:?}");
+        server.assert_alive();
+    }
+
+    // A 1 MB header line: the server answers 431 once its 8 KiB request buffer is full and
+    // discards the rest. Written from a second thread so the reply is read while sending.
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut writer = s.try_clone().unwrap();
+    let sender = thread::spawn(move || {
+        let head = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Huge: ";
+        let _ = writer.write_all(head.as_bytes());
+        let _ = writer.write_all(&vec![b'a'; 1 << 20]);
+        let _ = writer.write_all(b"\r\n\r\n");
+    });
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = s.read(&mut buf) {
+        reply.extend_from_slice(&buf[..n]);
+    }
+    let _ = sender.join();
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(
+        reply.starts_with("HTTP/1.1 431 "),
+        "1 MB header line: got {:?}",
+        status_line(&reply)
+    );
+    server.assert_alive();
+
+    // While the loris trickles, ordinary clients are served at once.
+    for _ in 0..3 {
+        let t = Instant::now();
+        assert_eq!(
+            raw_handshake_status(port),
+            "HTTP/1.1 101 Switching Protocols"
+        );
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "handshake delayed by the loris"
+        );
+        thread::sleep(Duration::from_millis(500));
+    }
+
+    let (lasted, loris_reply) = loris.join().unwrap();
+    assert!(
+        loris_reply.starts_with("HTTP/1.1 408 "),
+        "slow loris should get 408, got {loris_reply:?} after {lasted:?}"
+    );
+    assert!(
+        lasted >= Duration::from_secs(9) && lasted < Duration::from_secs(15),
+        "slow loris dropped after {lasted:?} (handshake deadline is 10 s)"
+    );
+    server.assert_alive();
+    assert_eq!(
+        raw_handshake_status(port),
+        "HTTP/1.1 101 Switching Protocols"
+    );
+}

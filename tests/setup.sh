@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Rust, only where it is missing, so a second run
 # costs nothing: a C/C++ toolchain with the sanitizer runtimes, Node.js and npm, the Python
-# packages (pytest, websockets) and the Node `ws` package for the peer tests.
+# packages (pytest, websockets), the Node `ws` package for the peer tests, and valgrind for the
+# C ABI memcheck run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,7 @@ apt_packages=()
 command -v cc >/dev/null && command -v c++ >/dev/null && command -v make >/dev/null \
     || apt_packages+=(build-essential)
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
+command -v valgrind >/dev/null || apt_packages+=(valgrind)
 command -v python3 >/dev/null || apt_packages+=(python3 python3-pip)
 python3 -m pip --version >/dev/null 2>&1 || apt_packages+=(python3-pip)
 if [ ${#apt_packages[@]} -gt 0 ]; then
