@@ -506,6 +506,7 @@ fn key_slots(keys: &[u8]) -> Result<&[[u8; KEY_LEN]], BatchError> {
 /// Accepts for `n` keys stored back to back (`keys.len() == 24 * n`) into `out`
 /// (`28 * n` bytes). Returns how many keys were invalid; their slots are zeroed and, when
 /// `status` is given (`n` entries), say why. Slots hold keys exactly: no OWS.
+#[inline]
 pub fn accept_batch(
     keys: &[u8],
     out: &mut [u8],
@@ -529,6 +530,7 @@ pub fn accept_keys(
     accept_slots(keys, Accept::slots_mut(out), status, opts)
 }
 
+#[inline]
 fn accept_slots(
     keys: &[[u8; KEY_LEN]],
     out: &mut [[u8; ACCEPT_LEN]],
