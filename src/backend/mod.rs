@@ -211,10 +211,7 @@ impl Backend {
         status: &mut [KeyStatus],
         strict: bool,
     ) -> usize {
-        assert!(
-            keys.len() == out.len() && keys.len() == status.len(),
-            "accept_keys: slices of different lengths"
-        );
+        assert_same_lengths(keys, out, status);
         let min = self.0.min_keys();
         // Lane counts are powers of two, so the tail is a mask rather than a division.
         debug_assert!(self.lanes().is_power_of_two());
@@ -244,10 +241,7 @@ impl Backend {
         status: &mut [KeyStatus],
         strict: bool,
     ) -> usize {
-        assert!(
-            keys.len() == out.len() && keys.len() == status.len(),
-            "accept_keys: slices of different lengths"
-        );
+        assert_same_lengths(keys, out, status);
         match self.0 {
             BackendKind::Portable => portable::accept_keys(keys, out, status, strict),
             // SAFETY: a `Backend` holding `ShaNi` is only built when `is_available` saw sha,
@@ -263,4 +257,13 @@ impl Backend {
             BackendKind::Avx512 => unsafe { avx512::accept_keys(keys, out, status, strict) },
         }
     }
+}
+
+/// The backend contract's precondition: one output slot and one status per key.
+#[inline]
+fn assert_same_lengths(keys: &[[u8; KEY_LEN]], out: &[[u8; ACCEPT_LEN]], status: &[KeyStatus]) {
+    assert!(
+        keys.len() == out.len() && keys.len() == status.len(),
+        "accept_keys: slices of different lengths"
+    );
 }
