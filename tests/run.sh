@@ -20,7 +20,8 @@ cargo build --release --all-targets
 say "Rust tests (release)"
 cargo test --release
 
-say "backends this CPU has, each checked against the reference"
+say "backends this CPU has, each checked against the reference (tests/backends.rs)"
+./target/release/wsaccept backends
 cargo test --release --test backends -- --nocapture 2>&1 | grep -E 'SKIPPED|^test result' || true
 
 if [ -d bindings/python/tests ]; then
