@@ -368,15 +368,8 @@ pub unsafe extern "C" fn wsaccept_accept(
     key_len: usize,
     out: *mut c_char,
 ) -> c_int {
-    ffi_guard!({
-        check_null!(out);
-        // SAFETY: the caller vouches for `key_len` readable bytes at `key`.
-        let key = ffi_try!(unsafe { bytes_in(key, key_len) });
-        let accept = ffi_try!(crate::accept(key).map_err(wsaccept_status::from));
-        // SAFETY: `out` is non-NULL and the caller vouches for 28 writable bytes.
-        unsafe { write_accept(out, accept.as_bytes()) };
-        WSACCEPT_OK as c_int
-    })
+    // SAFETY: the caller's guarantees are `accept_one`'s.
+    unsafe { accept_one(key, key_len, out, Mode::Strict) }
 }
 
 /// Like `wsaccept_accept`, under the lenient rules: any non-empty key of at most
@@ -390,11 +383,20 @@ pub unsafe extern "C" fn wsaccept_accept_lenient(
     key_len: usize,
     out: *mut c_char,
 ) -> c_int {
+    // SAFETY: the caller's guarantees are `accept_one`'s.
+    unsafe { accept_one(key, key_len, out, Mode::Lenient) }
+}
+
+/// The body of `wsaccept_accept` and `wsaccept_accept_lenient`.
+///
+/// # Safety
+/// As for `wsaccept_accept`.
+unsafe fn accept_one(key: *const c_char, key_len: usize, out: *mut c_char, mode: Mode) -> c_int {
     ffi_guard!({
         check_null!(out);
         // SAFETY: the caller vouches for `key_len` readable bytes at `key`.
         let key = ffi_try!(unsafe { bytes_in(key, key_len) });
-        let accept = ffi_try!(crate::accept_lenient(key).map_err(wsaccept_status::from));
+        let accept = ffi_try!(crate::accept_with_mode(key, mode).map_err(wsaccept_status::from));
         // SAFETY: `out` is non-NULL and the caller vouches for 28 writable bytes.
         unsafe { write_accept(out, accept.as_bytes()) };
         WSACCEPT_OK as c_int
