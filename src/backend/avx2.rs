@@ -18,8 +18,9 @@
 
 use core::arch::x86_64::*;
 
+use super::settle_flagged;
 use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
-use crate::key::{check_strict, KeyStatus, ACCEPT_LEN, KEY_LEN};
+use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
 pub const LANES: usize = 8;
@@ -402,7 +403,7 @@ fn load_words(keys: &[[u8; KEY_LEN]; LANES]) -> [V; 6] {
 }
 
 /// Validates eight keys under the strict rules from their ASCII words; bit `i` of the result
-/// is set when key `i` is invalid (which rule broke is left to [`check_strict`]).
+/// is set when key `i` is invalid (which rule broke is left to [`check_strict`](crate::key::check_strict)).
 #[inline]
 #[target_feature(enable = "avx2")]
 fn invalid_mask(w: &[V; 6]) -> u32 {
@@ -593,32 +594,6 @@ fn kernel_multi<const STRICT: bool>(
     invalid
 }
 
-/// Statuses for one group: `Ok` everywhere, then, for each lane the SIMD check flagged (rare),
-/// the exact error from the scalar rules and a zeroed output. Returns how many were invalid.
-#[inline]
-fn settle(
-    invalid: u32,
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
-) -> usize {
-    status.fill(KeyStatus::Ok);
-    let mut count = 0;
-    let mut bits = invalid;
-    while bits != 0 {
-        let i = bits.trailing_zeros() as usize;
-        bits &= bits - 1;
-        // The scalar rules have the last word: the lane was hashed, so should the two ever
-        // disagree the output is still the right one.
-        if let Err(err) = check_strict(&keys[i]) {
-            status[i] = err.status();
-            out[i] = [0; ACCEPT_LEN];
-            count += 1;
-        }
-    }
-    count
-}
-
 /// The contract over any number of keys: pairs of groups, at most one single group, then the
 /// tail padded to a group.
 #[inline]
@@ -638,12 +613,12 @@ fn run<const STRICT: bool>(
     for ((k, o), s) in pair_k.iter().zip(pair_o.iter_mut()).zip(pair_s.iter_mut()) {
         let bad = kernel_multi::<STRICT>(k, o);
         for g in 0..x2::G {
-            invalid += settle(bad[g], &k[g], &mut o[g], &mut s[g]);
+            invalid += settle_flagged(&k[g], &mut o[g], &mut s[g], bad[g]);
         }
     }
     for ((k, o), s) in rest_k.iter().zip(rest_o.iter_mut()).zip(rest_s.iter_mut()) {
         let bad = kernel8::<STRICT>(k, o);
-        invalid += settle(bad, k, o, s);
+        invalid += settle_flagged(k, o, s, bad);
     }
     let n = key_tail.len();
     if n > 0 {
@@ -653,7 +628,7 @@ fn run<const STRICT: bool>(
         let mut o = [[0u8; ACCEPT_LEN]; LANES];
         let bad = kernel8::<STRICT>(&k, &mut o) & ((1 << n) - 1);
         out_tail.copy_from_slice(&o[..n]);
-        invalid += settle(bad, key_tail, out_tail, st_tail);
+        invalid += settle_flagged(key_tail, out_tail, st_tail, bad);
     }
     invalid
 }

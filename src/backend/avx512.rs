@@ -21,8 +21,9 @@
 
 use core::arch::x86_64::*;
 
+use super::settle_flagged;
 use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
-use crate::key::{check_strict, KeyStatus, ACCEPT_LEN, KEY_LEN};
+use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
 pub const LANES: usize = 16;
@@ -603,30 +604,6 @@ fn groups<const G: usize>(
     invalid
 }
 
-/// Statuses for one group: `Ok` everywhere, then the exact error for each flagged lane, whose
-/// output is zeroed. Returns the number of invalid keys.
-fn settle(
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
-    mut flagged: u16,
-) -> usize {
-    status.fill(KeyStatus::Ok);
-    let mut invalid = 0;
-    while flagged != 0 {
-        let i = flagged.trailing_zeros() as usize;
-        flagged &= flagged - 1;
-        // The SIMD check and `check_strict` implement the same rules. Were a lane ever flagged
-        // that `check_strict` accepts, its hash is already in `out`, so this stays correct.
-        if let Err(err) = check_strict(&keys[i]) {
-            out[i] = [0; ACCEPT_LEN];
-            status[i] = err.status();
-            invalid += 1;
-        }
-    }
-    invalid
-}
-
 /// The backend contract (see `backend` module docs), 16 keys at a time.
 ///
 /// # Safety
@@ -649,11 +626,7 @@ pub fn accept_keys(
                 .zip(s.chunks_mut(LANES))
                 .zip(flagged)
             {
-                if flagged == 0 {
-                    s.fill(KeyStatus::Ok);
-                } else {
-                    invalid += settle(k, o, s, flagged);
-                }
+                invalid += settle_flagged(k, o, s, u32::from(flagged));
             }
         };
     // Two groups per step while there are 32 keys, then one.

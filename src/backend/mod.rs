@@ -16,6 +16,8 @@
 
 use std::sync::OnceLock;
 
+#[cfg(target_arch = "x86_64")]
+use crate::key::check_strict;
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 #[cfg(target_arch = "x86_64")]
@@ -266,4 +268,30 @@ fn assert_same_lengths(keys: &[[u8; KEY_LEN]], out: &[[u8; ACCEPT_LEN]], status:
         keys.len() == out.len() && keys.len() == status.len(),
         "accept_keys: slices of different lengths"
     );
+}
+
+/// The SIMD backends' rare path, after a group was hashed: `Ok` for every key, then, for each
+/// lane the SIMD check flagged (bit `i` of `flagged`), the exact error from [`check_strict`]
+/// and a zeroed slot. Every lane was hashed, so were the SIMD check ever to flag a key the
+/// scalar rules accept, its output would still be right. Returns how many keys were invalid.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn settle_flagged(
+    keys: &[[u8; KEY_LEN]],
+    out: &mut [[u8; ACCEPT_LEN]],
+    status: &mut [KeyStatus],
+    mut flagged: u32,
+) -> usize {
+    status.fill(KeyStatus::Ok);
+    let mut invalid = 0;
+    while flagged != 0 {
+        let i = flagged.trailing_zeros() as usize;
+        flagged &= flagged - 1;
+        if let Err(err) = check_strict(&keys[i]) {
+            out[i] = [0; ACCEPT_LEN];
+            status[i] = err.status();
+            invalid += 1;
+        }
+    }
+    invalid
 }

@@ -13,12 +13,13 @@
 //!
 //! Strict validation runs on the same two loads as the hash (nibble-table alphabet check in
 //! SSSE3, plus a table for the last data character); only keys that fail it go through
-//! [`check_strict`] for the exact status. Digests are base64-encoded in registers.
+//! [`check_strict`](crate::key::check_strict) for the exact status. Digests are base64-encoded in registers.
 
 use core::arch::x86_64::*;
 
+use super::settle_flagged;
 use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
-use crate::key::{check_strict, KeyStatus, ACCEPT_LEN, KEY_LEN};
+use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys hashed at once (interleaved SHA-NI streams).
 ///
@@ -133,7 +134,7 @@ fn alphabet_mask(v: __m128i) -> __m128i {
 }
 
 /// Whether a key passes the strict rules, from its two loads `v0` = bytes 0..16 and
-/// `v1` = bytes 8..24. Agrees with [`check_strict`] being `Ok` (tested against it).
+/// `v1` = bytes 8..24. Agrees with [`check_strict`](crate::key::check_strict) being `Ok` (tested against it).
 #[inline]
 #[target_feature(enable = "sse2,ssse3")]
 fn strict_ok(key: &[u8; KEY_LEN], v0: __m128i, v1: __m128i) -> bool {
@@ -398,23 +399,8 @@ fn group<const K: usize>(
     let (abcd, e) = hash_group(m0, m1);
     for s in 0..K {
         encode(abcd[s], e[s], &mut out[s]);
-        status[s] = KeyStatus::Ok;
     }
-    if bad == 0 {
-        return 0;
-    }
-    // Rare path: the exact status, and a zeroed slot, for each key the quick check refused.
-    let mut invalid = 0;
-    for s in 0..K {
-        if bad & (1 << s) != 0 {
-            if let Err(err) = check_strict(&keys[s]) {
-                status[s] = err.status();
-                out[s] = [0; ACCEPT_LEN];
-                invalid += 1;
-            }
-        }
-    }
-    invalid
+    settle_flagged(keys, out, status, bad)
 }
 
 /// The backend contract (see `backend` module docs), [`LANES`] keys at a time.
@@ -463,6 +449,7 @@ fn accept_keys_k<const K: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::key::check_strict;
 
     fn have() -> bool {
         is_x86_feature_detected!("sha")
