@@ -1,7 +1,7 @@
 //! The batch driver: many keys per call, on the calling thread or across cores.
 //!
 //! Work is cut into jobs (contiguous keys, scattered keys, or verification) that know how to
-//! split themselves in two and how to run on one thread. [`drive`] decides how many parts to
+//! split themselves in two and how to run on one thread. `drive` decides how many parts to
 //! make from the thread option and the batch size, and runs them with `rayon::join`; one part
 //! never touches rayon, so a thread count of 1 means no pool is ever started.
 //!

@@ -5,7 +5,7 @@
 //! Rules every function follows:
 //! - It returns `WSACCEPT_OK` (0) or a count/length (>= 0) on success and a negative
 //!   `wsaccept_status` on failure; `wsaccept_strerror` turns any code into static text.
-//! - No panic crosses the boundary: [`ffi_guard!`] runs every body under `catch_unwind` and
+//! - No panic crosses the boundary: `ffi_guard!` runs every body under `catch_unwind` and
 //!   turns a panic into `WSACCEPT_INTERNAL_ERROR`.
 //! - A NULL pointer with a non-zero length is `WSACCEPT_NULL_POINTER`, never a crash; a NULL
 //!   pointer with length 0 (or `n == 0`) is an empty buffer.

@@ -12,9 +12,9 @@
 //!
 //! Modules, one concern each:
 //! - [`key`]: the key rules (strict and lenient), errors and per-item statuses;
-//! - [`accept`]: the 28-byte accept value;
+//! - [`mod@accept`]: the 28-byte accept value;
 //! - `compute`: SHA-1 of one key over the two precomputed padded blocks;
-//! - [`backend`]: interchangeable engines for blocks of keys, chosen at run time;
+//! - [`mod@backend`]: interchangeable engines for blocks of keys, chosen at run time;
 //! - [`batch`]: the batch driver (contiguous, scattered, verify; one thread or many);
 //! - [`keygen`]: random and seeded key generation;
 //! - [`response`]: the server's `101 Switching Protocols` response;

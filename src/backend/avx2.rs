@@ -9,7 +9,7 @@
 //! What makes it cheap besides the width: the message is key ‖ GUID, so in block one only W0..W5
 //! vary. Rounds 6..15 add precomputed `W + K` constants and the early schedule XORs fold the
 //! constant words together. Block two is all padding, so its whole `W + K` table is computed at
-//! compile time ([`W2K`]).
+//! compile time (`W2K`).
 //!
 //! SHA-1's rounds are one long serial chain (rotate, add, next round) and vector integer ops
 //! take two cycles on recent AMD cores, so the main loop runs two groups of eight at once

@@ -8,7 +8,7 @@
 //! - block one: only W0..W5 (the key) vary; the vectors for W8..W15 and the GUID half of
 //!   W4..W7 are constants, so per key we load the 24 key bytes and nothing else;
 //! - block two is the same for every key, so its whole 80-word schedule is computed at compile
-//!   time ([`BLOCK2_W`]) and no `sha1msg1`/`sha1msg2` runs for it. Its first vector is folded
+//!   time (`BLOCK2_W`) and no `sha1msg1`/`sha1msg2` runs for it. Its first vector is folded
 //!   with the IV's E so that one `sha1nexte` both finishes block one and starts block two.
 //!
 //! Strict validation runs on the same two loads as the hash (nibble-table alphabet check in
