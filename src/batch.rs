@@ -11,9 +11,9 @@
 use core::fmt;
 
 use crate::accept::Accept;
-use crate::backend::Backend;
-use crate::compute::{accept_24, accept_any};
-use crate::key::{check_strict, parse_lenient, trim_ows, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
+use crate::backend::{portable, Backend};
+use crate::compute::accept_any;
+use crate::key::{parse_lenient, trim_ows, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
 /// Keys per stack buffer in the single-threaded inner loop.
 pub const CHUNK: usize = 128;
@@ -542,20 +542,15 @@ fn accept_slots(
     }
     // A batch of one key (a server answering one connection) is the single-key call: going
     // through the job machinery would cost it ~10% (README, batch_small/n1).
-    if let ([key], [slot]) = (keys, &mut *out) {
-        let st = match opts.mode {
-            Mode::Strict => check_strict(key).map_or_else(|e| e.status(), |()| KeyStatus::Ok),
-            Mode::Lenient => KeyStatus::Ok,
-        };
-        if st.is_ok() {
-            accept_24(key, slot);
-        } else {
-            *slot = [0; ACCEPT_LEN];
-        }
-        if let Some([s]) = status {
-            *s = st;
-        }
-        return Ok(usize::from(!st.is_ok()));
+    if keys.len() == 1 {
+        let mut scratch = [KeyStatus::Ok];
+        let status = status.unwrap_or(&mut scratch);
+        return Ok(portable::accept_keys(
+            keys,
+            out,
+            status,
+            opts.mode == Mode::Strict,
+        ));
     }
     Ok(drive(ContiguousJob { keys, out, status }, opts))
 }
