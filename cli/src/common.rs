@@ -1,11 +1,5 @@
-//! The subcommands of `wsaccept`, one module each, and what they share: input opening,
-//! chunked processing, progress display and exit codes.
-
-pub mod accept;
-pub mod bench;
-pub mod gen;
-pub mod lines;
-pub mod verify;
+//! What the subcommands share: input opening, chunked processing, progress display and exit
+//! codes.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
@@ -140,13 +134,13 @@ impl Progress {
 /// Reads up to [`LINES_PER_CHUNK`] lines into `lines` (reusing their buffers); returns how
 /// many were read, 0 at end of input.
 pub fn read_chunk<R: BufRead>(
-    reader: &mut lines::LineReader<R>,
-    lines: &mut Vec<lines::Line>,
+    reader: &mut crate::lines::LineReader<R>,
+    lines: &mut Vec<crate::lines::Line>,
 ) -> io::Result<usize> {
     let mut n = 0;
     while n < LINES_PER_CHUNK {
         if lines.len() == n {
-            lines.push(lines::Line::default());
+            lines.push(crate::lines::Line::default());
         }
         if !reader.read_line(&mut lines[n])? {
             break;
@@ -165,7 +159,7 @@ pub fn parse_error(key: &[u8], mode: Mode) -> Option<wsaccept::KeyError> {
 }
 
 /// [`parse_error`] for a whole line, including one cut short for its length.
-pub fn line_key_error(line: &lines::Line, mode: Mode) -> Option<wsaccept::KeyError> {
+pub fn line_key_error(line: &crate::lines::Line, mode: Mode) -> Option<wsaccept::KeyError> {
     use wsaccept::KeyError;
     match (line.trimmed(), mode) {
         (Some(key), _) => parse_error(key, mode),
@@ -180,6 +174,6 @@ pub fn line_key_error(line: &lines::Line, mode: Mode) -> Option<wsaccept::KeyErr
 
 /// The bytes to hand to the batch call for a line: the trimmed key, or (for a line cut short)
 /// the kept bytes, which are longer than any key and so refused for their length.
-pub fn key_bytes(line: &lines::Line) -> &[u8] {
+pub fn key_bytes(line: &crate::lines::Line) -> &[u8] {
     line.trimmed().unwrap_or(&line.kept)
 }

@@ -1,5 +1,6 @@
 //! The `wsaccept` command: every subcommand, exit codes, line alignment and error lines.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::io::Write;
@@ -237,4 +238,42 @@ fn backends_lists_each_with_availability_and_the_active_one() {
         .output()
         .unwrap();
     assert!(text(&out.stderr).contains("nonesuch"));
+}
+
+/// The lenient bound of the library (tests/resources.rs checks the Rust API and the C ABI)
+/// holds at the command line too: OWS trimmed, 256 bytes hashed, 257 refused.
+#[test]
+fn lenient_bound_holds_at_the_cli() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use wsaccept::MAX_LENIENT_KEY_LEN;
+    for (len, ok) in [
+        (1, true),
+        (MAX_LENIENT_KEY_LEN, true),
+        (MAX_LENIENT_KEY_LEN + 1, false),
+    ] {
+        let key = vec![b'k'; len];
+        let padded = [&b" \t"[..], &key, &b"\t "[..]].concat();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wsaccept"))
+            .args(["accept", "--lenient"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&[&padded[..], b"\n"].concat())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.success(), ok, "CLI, {len} bytes: {out:?}");
+        let want_line = if ok {
+            oracle(&key) + "\n"
+        } else {
+            "\n".to_string()
+        };
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want_line);
+    }
 }

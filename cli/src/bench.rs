@@ -9,7 +9,7 @@ use clap::Args;
 use sha1::{Digest, Sha1};
 use wsaccept::{Backend, BackendKind, BatchOptions, Key, KeyGen, ACCEPT_LEN, GUID};
 
-use super::Outcome;
+use crate::common::Outcome;
 
 #[derive(Args, Clone)]
 pub struct BenchArgs {

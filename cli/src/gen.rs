@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 use clap::Args;
 use wsaccept::{Accept, BatchOptions, Key, KeyGen};
 
-use super::{Outcome, LINES_PER_CHUNK};
+use crate::common::{Outcome, LINES_PER_CHUNK};
 
 #[derive(Args, Clone)]
 pub struct GenArgs {

@@ -1,6 +1,11 @@
 //! The `wsaccept` command: accepts for keys, key generation, verification and a benchmark.
 
-mod cli;
+mod accept;
+mod bench;
+mod common;
+mod gen;
+mod lines;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -14,20 +19,20 @@ struct Cli {
     command: Option<Command>,
     /// With no subcommand, `wsaccept` runs `accept`.
     #[command(flatten)]
-    accept: cli::accept::AcceptArgs,
+    accept: accept::AcceptArgs,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Keys one per line -> accepts one per line, same order (an invalid key gives an empty
     /// line and a `line N: reason` message on stderr; exit status 1 if any key was invalid).
-    Accept(cli::accept::AcceptArgs),
+    Accept(accept::AcceptArgs),
     /// Print N random keys with their accepts as `KEY<TAB>ACCEPT` lines.
-    Gen(cli::gen::GenArgs),
+    Gen(gen::GenArgs),
     /// Check `KEY<TAB>ACCEPT` lines; print a summary, list failures on stderr, exit 1 if any.
-    Verify(cli::verify::VerifyArgs),
+    Verify(verify::VerifyArgs),
     /// Measure keys/s for every backend this CPU has against the naive per-key baseline.
-    Bench(cli::bench::BenchArgs),
+    Bench(bench::BenchArgs),
     /// List the backends: name, keys per step, whether this CPU has it, which one is in use.
     Backends,
 }
@@ -46,12 +51,12 @@ pub struct EngineArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => cli::accept::run(&cli.accept),
-        Some(Command::Accept(args)) => cli::accept::run(&args),
-        Some(Command::Gen(args)) => cli::gen::run(&args),
-        Some(Command::Verify(args)) => cli::verify::run(&args),
-        Some(Command::Bench(args)) => cli::bench::run(&args),
-        Some(Command::Backends) => cli::bench::list_backends(),
+        None => accept::run(&cli.accept),
+        Some(Command::Accept(args)) => accept::run(&args),
+        Some(Command::Gen(args)) => gen::run(&args),
+        Some(Command::Verify(args)) => verify::run(&args),
+        Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Backends) => bench::list_backends(),
     };
-    cli::finish(result)
+    common::finish(result)
 }
