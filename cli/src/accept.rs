@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use wsaccept::{Accept, KeyStatus};
 
-use crate::lines::LineReader;
 use crate::common::{key_bytes, line_key_error, open_input, read_chunk, Outcome, Progress};
+use crate::lines::LineReader;
 use crate::EngineArgs;
 
 #[derive(Args, Clone)]

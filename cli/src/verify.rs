@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use wsaccept::{trim_ows, Accept, KeyStatus};
 
-use crate::lines::{Line, LineReader};
 use crate::common::{open_input, parse_error, read_chunk, Outcome, Progress};
+use crate::lines::{Line, LineReader};
 use crate::EngineArgs;
 
 #[derive(Args, Clone)]
