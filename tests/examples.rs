@@ -689,3 +689,169 @@ fn hostile_keys_huge_headers_and_a_slow_loris() {
         "HTTP/1.1 101 Switching Protocols"
     );
 }
+
+/// Opens a WebSocket connection with a raw handshake and returns the stream after the 101.
+fn ws_connect(port: u16) -> Result<TcpStream, String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    s.write_all(upgrade_request("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n").as_bytes())
+        .map_err(|e| format!("send request: {e}"))?;
+    // Byte by byte up to the blank line, so no byte after the head is consumed with it.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            Ok(_) => return Err(format!("closed after {:?}", String::from_utf8_lossy(&head))),
+            Err(e) => return Err(format!("reading the response: {e}")),
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    if head.starts_with("HTTP/1.1 101 ") {
+        Ok(s)
+    } else {
+        Err(format!("status {:?}", status_line(&head)))
+    }
+}
+
+/// Sends one masked text frame and returns the payload of the echo (read timeout 2 s).
+fn ws_echo(s: &mut TcpStream, payload: &[u8]) -> Result<Vec<u8>, String> {
+    assert!(payload.len() < 126);
+    let mask = [0x5a, 0x13, 0xc7, 0x01];
+    let mut frame = vec![0x81, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    s.write_all(&frame)
+        .map_err(|e| format!("send frame: {e}"))?;
+    let mut hdr = [0u8; 2];
+    s.read_exact(&mut hdr)
+        .map_err(|e| format!("read echo header: {e}"))?;
+    if hdr[0] != 0x81 || hdr[1] as usize != payload.len() {
+        return Err(format!("unexpected frame header {hdr:02x?}"));
+    }
+    let mut echo = vec![0u8; payload.len()];
+    s.read_exact(&mut echo)
+        .map_err(|e| format!("read echo payload: {e}"))?;
+    Ok(echo)
+}
+
+/// CPU time (user + system) a process has used so far, from /proc/PID/stat.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
+    // The fields after the command name (which may hold spaces) start at field 3, the state;
+    // utime and stime are fields 14 and 15, in clock ticks.
+    let rest = &stat[stat.rfind(')').expect("comm in /proc/PID/stat") + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // SAFETY: sysconf only reads a configuration value.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    assert!(hz > 0, "sysconf(_SC_CLK_TCK)");
+    Duration::from_millis(ticks * 1000 / hz as u64)
+}
+
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// Issue 8, item 2: with its descriptors exhausted the server used to retry `accept4` forever
+/// (EMFILE comes before the backlog is looked at), never returning to `epoll_wait`: one core
+/// burnt, established clients no longer served, and the flood's connections never freed, so
+/// it reset every client from then on. Now it keeps serving during the flood, does not spin,
+/// and accepts again as soon as the flood is gone.
+#[test]
+fn fd_flood_past_the_limit_neither_spins_nor_stops_the_server() {
+    const LIMIT: usize = 256;
+    const FLOOD: usize = 300;
+    let mut cmd = Command::new("sh");
+    // `ulimit -n` sets both limits, so the server cannot raise its soft limit past it.
+    cmd.arg("-c")
+        .arg(format!("ulimit -n {LIMIT} && exec \"$0\" 0"))
+        .arg(examples().join("server"));
+    let mut server = Server::start("C server under ulimit -n 256", cmd);
+    let (port, pid) = (server.port, server.child.id());
+
+    let mut established = ws_connect(port).expect("handshake before the flood");
+    assert_eq!(ws_echo(&mut established, b"before").unwrap(), b"before");
+
+    let cpu_before = cpu_time(pid);
+    let flood_start = Instant::now();
+    // The kernel completes each TCP handshake into the backlog, whatever the server does.
+    let flood: Vec<TcpStream> = (0..FLOOD)
+        .map(|i| {
+            TcpStream::connect(("127.0.0.1", port))
+                .unwrap_or_else(|e| panic!("flood connection {i}: {e}"))
+        })
+        .collect();
+    // The flood must really reach the limit, or this test proves nothing.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while open_fds(pid) < LIMIT - 4 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+    }
+    let held = open_fds(pid);
+    assert!(
+        held >= LIMIT - 4,
+        "the flood should exhaust the server's descriptors; it holds {held}"
+    );
+    // At the limit, with more clients waiting: the established client is still served...
+    thread::sleep(Duration::from_millis(500));
+    let during = ws_echo(&mut established, b"during");
+    // ...and the server sleeps in epoll_wait instead of retrying accept4.
+    let flood_wall = flood_start.elapsed();
+    let flood_cpu = cpu_time(pid) - cpu_before;
+    server.assert_alive();
+    assert_eq!(
+        during.as_deref(),
+        Ok(&b"during"[..]),
+        "established client not served during the flood (server CPU {flood_cpu:?} in \
+         {flood_wall:?})"
+    );
+    // Accepting and dropping a few hundred connections takes milliseconds; a spinning server
+    // takes all the CPU it can get for the whole time.
+    assert!(
+        flood_cpu < Duration::from_millis(300) && flood_cpu < flood_wall / 4,
+        "server used {flood_cpu:?} of CPU in {flood_wall:?} during the flood (spinning)"
+    );
+
+    // The flood goes away: the server sees the EOFs, frees the descriptors and accepts again.
+    drop(flood);
+    let recovery = Instant::now();
+    let mut fresh = loop {
+        match ws_connect(port) {
+            Ok(s) => break s,
+            Err(e) if recovery.elapsed() > Duration::from_secs(5) => {
+                panic!(
+                    "no new handshake within 5 s of the flood's end (last: {e}); the server \
+                     holds {} descriptors",
+                    open_fds(pid)
+                )
+            }
+            Err(_) => thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    let recovered_after = recovery.elapsed();
+    assert_eq!(ws_echo(&mut fresh, b"after").unwrap(), b"after");
+    assert_eq!(ws_echo(&mut established, b"still").unwrap(), b"still");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while open_fds(pid) > 16 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        open_fds(pid) <= 16,
+        "the flood's descriptors were not freed: {} still open",
+        open_fds(pid)
+    );
+    let idle_cpu = cpu_time(pid);
+    thread::sleep(Duration::from_millis(500));
+    let idle_used = cpu_time(pid) - idle_cpu;
+    assert!(
+        idle_used < Duration::from_millis(100),
+        "server used {idle_used:?} of CPU in 500 ms idle after the flood"
+    );
+    eprintln!(
+        "flood of {FLOOD} under a limit of {LIMIT}: {held} descriptors held, {flood_cpu:?} CPU \
+         in {flood_wall:?}, new handshake {recovered_after:?} after the flood ended"
+    );
+    server.assert_alive();
+}

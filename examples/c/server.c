@@ -14,7 +14,9 @@
  *    what the kernel takes, and we stop reading from a client that does not read
  *    our replies (backpressure) instead of buffering without bound;
  *  - every state that waits on the peer has a deadline (handshake, stalled writes,
- *    closing), so slow or dead clients cannot pin memory or descriptors forever.
+ *    closing), so slow or dead clients cannot pin memory or descriptors forever;
+ *  - out of descriptors, a waiting client is dropped at once (spare-fd trick) or the
+ *    listener is paused until one is freed: never a retry loop (see on_accept).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +47,8 @@
 #define OUT_HIGH_WATER (1u << 20)
 /* Bytes read per wakeup: bounded so one busy client cannot starve the others. */
 #define READ_CHUNK 65536
+/* Connections accepted per wakeup of the listener, for the same reason. */
+#define ACCEPT_BUDGET 64
 
 #define HANDSHAKE_TIMEOUT_MS 10000 /* whole request must arrive in this time */
 #define WRITE_STALL_MS 30000       /* pending output must make progress this often */
@@ -74,7 +78,9 @@ static struct conn **conns; /* indexed by fd: fds are small and dense */
 static size_t conns_cap;
 static int max_fd = -1;
 static int spare_fd = -1; /* kept open so we can still accept-and-drop at EMFILE */
-static unsigned long n_handshakes, n_rejected;
+static int listen_fd = -1;
+static int listener_paused; /* listener out of the epoll interest: no descriptor to spare */
+static unsigned long n_handshakes, n_rejected, n_dropped;
 
 static int64_t now_ms(void)
 {
@@ -92,6 +98,8 @@ static void set_interest(struct conn *c, uint32_t events)
         c->events = events;
 }
 
+static void listener_resume(void);
+
 static void conn_free(struct conn *c)
 {
     /* close() also removes the fd from the epoll set (we never dup these fds). */
@@ -100,6 +108,7 @@ static void conn_free(struct conn *c)
     free(c->in);
     free(c->out);
     free(c);
+    listener_resume(); /* a descriptor is free again: accept the next client */
 }
 
 /* Queue bytes for the peer. Returns -1 only on allocation failure. */
@@ -609,25 +618,81 @@ static void on_readable(struct conn *c)
     conn_flush(c);
 }
 
+/*
+ * The listener is taken out of the epoll set's interest while no descriptor can be had
+ * for a new connection, and put back as soon as one is freed (or at the next sweep,
+ * for a shortage that is not ours: ENFILE, ENOMEM). Level-triggered epoll would
+ * otherwise report the pending connection again at once, forever: a busy loop.
+ */
+static void listener_pause(void)
+{
+    if (listener_paused)
+        return;
+    struct epoll_event ev = {.events = 0, .data.fd = listen_fd};
+    if (epoll_ctl(epfd, EPOLL_CTL_MOD, listen_fd, &ev) == 0)
+        listener_paused = 1;
+}
+
+static void listener_resume(void)
+{
+    if (!listener_paused)
+        return;
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = listen_fd};
+    if (epoll_ctl(epfd, EPOLL_CTL_MOD, listen_fd, &ev) == 0)
+        listener_paused = 0;
+}
+
+/*
+ * Out of descriptors (EMFILE/ENFILE). accept4() allocates the new descriptor before it
+ * looks at the backlog, so this error says nothing about whether a client is waiting,
+ * and retrying accept4() cannot make progress. Free the spare descriptor, accept one
+ * waiting client with it and close it at once (it fails fast instead of hanging in
+ * the backlog), then take the spare back. Returns 1 if a client was dropped (another
+ * may wait), 0 if the backlog is empty or the spare is gone (the listener is paused).
+ * Either way the caller must not simply retry accept4(): the old code did, and spun
+ * forever without returning to epoll_wait, so it never read the EOFs that would have
+ * freed descriptors.
+ */
+static int drop_one_pending(int lfd)
+{
+    if (spare_fd < 0) {
+        listener_pause();
+        return 0;
+    }
+    close(spare_fd);
+    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    int err = errno;
+    if (fd >= 0)
+        close(fd);
+    spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        n_dropped++;
+        return spare_fd >= 0;
+    }
+    if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR && err != ECONNABORTED)
+        listener_pause(); /* e.g. ENFILE with the spare taken by someone else */
+    return 0;
+}
+
 static void on_accept(int lfd)
 {
-    for (;;) {
+    /* Bounded per wakeup, so a connection flood cannot starve established clients:
+     * level-triggered epoll reports the listener again if more are waiting. */
+    for (int budget = ACCEPT_BUDGET; budget > 0; budget--) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            if ((errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
-                /* Out of descriptors: the pending connection would keep the listen
-                 * socket readable forever (busy loop). Use the spare fd to accept it
-                 * and close it at once, so the client fails fast instead. */
-                close(spare_fd);
-                fd = accept(lfd, NULL, NULL);
-                if (fd >= 0)
-                    close(fd);
-                spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return; /* backlog drained */
+            if (errno == EMFILE || errno == ENFILE) {
+                if (drop_one_pending(lfd))
+                    continue;
+                return;
             }
-            return; /* EAGAIN: backlog drained */
+            /* ENOBUFS, ENOMEM, ...: would fail again right away; retry after a sweep. */
+            listener_pause();
+            return;
         }
         if ((size_t)fd >= conns_cap) {
             size_t cap = conns_cap ? conns_cap : 1024;
@@ -729,6 +794,7 @@ int main(int argc, char **argv)
     spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
     int lfd = listen_on((int)port);
+    listen_fd = lfd;
     if (lfd < 0) {
         perror("listen");
         return 1;
@@ -779,6 +845,7 @@ int main(int argc, char **argv)
         int64_t now = now_ms();
         if (now >= next_sweep) {
             sweep(now);
+            listener_resume(); /* retry a shortage that was not ours (ENFILE, ENOMEM) */
             next_sweep = now + 1000;
         }
     }
