@@ -855,3 +855,201 @@ fn fd_flood_past_the_limit_neither_spins_nor_stops_the_server() {
     );
     server.assert_alive();
 }
+
+/// The accept for `key`, computed here with the `sha1` and `base64` crates (not the library
+/// under test), so that a broken-server variant differs from a good response only where meant.
+fn reference_accept(key: &str) -> String {
+    use base64::Engine;
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(key.as_bytes());
+    h.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+    base64::engine::general_purpose::STANDARD.encode(h.finalize())
+}
+
+/// A server on 127.0.0.1 that answers `connections` upgrade requests with `template`, where
+/// `{A}` stands for the right accept of the request's key and `{W}` for a wrong one. Returns
+/// its port.
+fn scripted_server(template: &'static str, connections: usize) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for _ in 0..connections {
+            let Ok((mut s, _)) = listener.accept() else {
+                return;
+            };
+            thread::spawn(move || {
+                s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf) {
+                        Ok(n @ 1..) => head.extend_from_slice(&buf[..n]),
+                        _ => return,
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let key = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+                    .expect("loadgen sends Sec-WebSocket-Key");
+                let reply = template
+                    .replace("{A}", &reference_accept(key))
+                    .replace("{W}", &reference_accept("AAAAAAAAAAAAAAAAAAAAAA=="));
+                let _ = s.write_all(reply.as_bytes());
+                // Close after the reply; a client that liked it sends a close frame and waits
+                // for this EOF. Then wait for the client's own close.
+                let _ = s.shutdown(std::net::Shutdown::Write);
+                while let Ok(1..) = s.read(&mut buf) {}
+            });
+        }
+    });
+    port
+}
+
+/// Issue 8, item 5: loadgen used to take `HTTP/1.1 1010 Weird` for a 101 (it compared 12
+/// bytes) and never looked at `Upgrade` or `Connection`. Every response RFC 6455 §4.1 tells a
+/// client to fail must now count as a failed handshake, with its reason; responses the RFC
+/// allows (no reason phrase, other letter case, `Connection` lists) must still pass.
+#[test]
+fn loadgen_fails_every_handshake_rfc6455_says_to_fail() {
+    const N: usize = 3;
+    // (what, response, the failure reason loadgen must give; None: must pass)
+    let cases: &[(&str, &'static str, Option<&str>)] = &[
+        (
+            "a correct response",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            None,
+        ),
+        (
+            "no reason phrase, lower-case names, mixed-case values, a Connection list, OWS",
+            "HTTP/1.1 101\r\nupgrade:WebSocket \r\nconnection: keep-alive,\tUPGRADE\r\n\
+             sec-websocket-accept:  {A}\r\n\r\n",
+            None,
+        ),
+        (
+            "status 1010",
+            "HTTP/1.1 1010 Weird\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("status"),
+        ),
+        (
+            "no space after 101",
+            "HTTP/1.1 101Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("status"),
+        ),
+        (
+            "HTTP/1.0",
+            "HTTP/1.0 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("status"),
+        ),
+        (
+            "200 with the right headers",
+            "HTTP/1.1 200 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("status"),
+        ),
+        (
+            "no Upgrade",
+            "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("upgrade"),
+        ),
+        (
+            "Upgrade: h2c",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("upgrade"),
+        ),
+        (
+            "Upgrade: websockets",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websockets\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("upgrade"),
+        ),
+        (
+            "Upgrade only in another header's name",
+            "HTTP/1.1 101 Switching Protocols\r\nX-Upgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("upgrade"),
+        ),
+        (
+            "no Connection",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("connection"),
+        ),
+        (
+            "Connection: keep-alive",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: keep-alive\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("connection"),
+        ),
+        (
+            "Connection: Upgraded",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgraded\r\n\
+             Sec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("connection"),
+        ),
+        (
+            "no accept",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+            Some("accept"),
+        ),
+        (
+            "two accepts",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {A}\r\nSec-WebSocket-Accept: {A}\r\n\r\n",
+            Some("accept"),
+        ),
+        (
+            "the accept of another key",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {W}\r\n\r\n",
+            Some("mismatch"),
+        ),
+    ];
+    for &(what, template, reason) in cases {
+        let port = scripted_server(template, N);
+        let mut cmd = Command::new(examples().join("loadgen"));
+        cmd.args(["127.0.0.1", &port.to_string(), &N.to_string()])
+            .args(["--seed", "5", "--timeout-ms", "5000"]);
+        let out = run(cmd, Duration::from_secs(30));
+        assert!(out.status.is_some(), "{what}: {}", out.describe());
+        match reason {
+            None => {
+                assert!(out.ok(), "{what}: must pass: {}", out.describe());
+                assert!(
+                    out.stdout.contains(&format!("verified: {N}/{N}")),
+                    "{what}: {}",
+                    out.describe()
+                );
+            }
+            Some("mismatch") => {
+                assert!(!out.ok(), "{what}: must fail: {}", out.describe());
+                assert!(
+                    out.stdout.contains(&format!("mismatches: {N}")),
+                    "{what}: {}",
+                    out.describe()
+                );
+            }
+            Some(reason) => {
+                assert!(!out.ok(), "{what}: must fail: {}", out.describe());
+                assert!(
+                    out.stdout
+                        .contains(&format!("handshakes ok: 0  failed: {N}  {reason}: {N}\n")),
+                    "{what}: every handshake must fail as {reason}: {}",
+                    out.describe()
+                );
+                assert!(
+                    out.stderr.contains(&format!("failed ({reason}): ")),
+                    "{what}: the reason must be shown: {}",
+                    out.describe()
+                );
+            }
+        }
+    }
+}

@@ -4,7 +4,11 @@
  * Usage: loadgen HOST PORT N [--seed S] [--concurrency C] [--timeout-ms T]
  *
  * Opens N WebSocket connections to HOST:PORT, at most C at a time, and checks every
- * Sec-WebSocket-Accept the server returns. The library does the bulk work in two
+ * handshake as RFC 6455 4.1 tells a client to: the status line is exactly
+ * "HTTP/1.1 101" (then SP or CRLF), the response has "Upgrade: websocket" and a
+ * Connection header with the "Upgrade" token (both case-insensitive), and exactly one
+ * Sec-WebSocket-Accept, which must be the right one. A handshake failing any of these
+ * counts as failed, by reason. The library does the bulk work in two
  * calls: wsaccept_generate() makes all N keys (and their expected accepts) up front,
  * and wsaccept_verify_batch() checks all N received accepts at the end, so the
  * network loop itself does no hashing. Prints handshakes/s and mismatches; exits 0
@@ -40,9 +44,21 @@ enum phase {
     PH_CLOSING, /* close frame sent, waiting for the server to close TCP */
 };
 
-/* Why a connection failed, counted separately so a run explains itself. */
-enum fail { F_CONNECT, F_IO, F_TIMEOUT, F_STATUS, F_HEADER, F_COUNT };
-static const char *fail_names[F_COUNT] = {"connect", "io", "timeout", "status", "header"};
+/* Why a connection failed, counted separately so a run explains itself. The handshake
+ * checks are those RFC 6455 4.1 says a client must fail the connection on. */
+enum fail {
+    F_CONNECT,
+    F_IO,
+    F_TIMEOUT,
+    F_STATUS,     /* status line not exactly "HTTP/1.1 101" then SP or CRLF */
+    F_UPGRADE,    /* no single "Upgrade: websocket" (case-insensitive) */
+    F_CONNECTION, /* no "Connection" header with the "Upgrade" token */
+    F_ACCEPT,     /* Sec-WebSocket-Accept missing, repeated or not 28 bytes */
+    F_HEADER,     /* response head over MAX_RESPONSE bytes */
+    F_COUNT
+};
+static const char *fail_names[F_COUNT] = {"connect", "io",     "timeout", "status",
+                                          "upgrade", "connection", "accept", "header"};
 
 struct slot {
     int fd;           /* -1 when free */
@@ -132,53 +148,118 @@ static int slot_start(struct slot *s, size_t index)
     return 0;
 }
 
-/* Find the single Sec-WebSocket-Accept in a response head; 0 if absent or repeated. */
-static int find_accept(const char *head, size_t len, const char **val, size_t *vlen)
+static int is_ows(char ch) { return ch == ' ' || ch == '\t'; }
+
+/* Does the comma-separated list value[0..len) hold `token` (case-insensitive)? */
+static int list_has_token(const char *value, size_t len, const char *token)
 {
-    static const char name[] = "Sec-WebSocket-Accept:";
-    const size_t nlen = sizeof name - 1;
-    int found = 0;
-    const char *p = memmem(head, len, "\r\n", 2); /* skip the status line */
+    size_t tlen = strlen(token);
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (is_ows(value[i]) || value[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < len && value[i] != ',')
+            i++;
+        size_t end = i;
+        while (end > start && is_ows(value[end - 1]))
+            end--;
+        if (end - start == tlen && strncasecmp(value + start, token, tlen) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* What the header lines of a response head say about the handshake. */
+struct head_check {
+    int upgrade_count, upgrade_ok; /* Upgrade headers; was the one "websocket"? */
+    int connection_ok;             /* some Connection header holds the "upgrade" token */
+    int accept_count;
+    const char *accept;
+    size_t accept_len;
+};
+
+/* Walks the header lines of head[0..len) (status line first, blank line last). */
+static void check_headers(const char *head, size_t len, struct head_check *h)
+{
+    memset(h, 0, sizeof *h);
     const char *end = head + len;
+    const char *p = memmem(head, len, "\r\n", 2); /* skip the status line */
     while (p && p + 2 < end) {
         p += 2;
         const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
         if (!eol || eol == p)
             break;
-        if ((size_t)(eol - p) >= nlen && strncasecmp(p, name, nlen) == 0) {
-            const char *v = p + nlen, *ve = eol;
-            while (v < ve && (*v == ' ' || *v == '\t'))
+        const char *colon = memchr(p, ':', (size_t)(eol - p));
+        if (colon) {
+            size_t name_len = (size_t)(colon - p);
+            const char *v = colon + 1, *ve = eol;
+            while (v < ve && is_ows(*v))
                 v++;
-            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+            while (ve > v && is_ows(ve[-1]))
                 ve--;
-            *val = v;
-            *vlen = (size_t)(ve - v);
-            found++;
+            size_t vlen = (size_t)(ve - v);
+#define NAME_IS(lit) (name_len == sizeof(lit) - 1 && strncasecmp(p, lit, name_len) == 0)
+            if (NAME_IS("Upgrade")) {
+                /* RFC 6455 4.1: the value must be "websocket", not a list holding it. */
+                h->upgrade_count++;
+                h->upgrade_ok = vlen == 9 && strncasecmp(v, "websocket", 9) == 0;
+            } else if (NAME_IS("Connection")) {
+                h->connection_ok |= list_has_token(v, vlen, "upgrade");
+            } else if (NAME_IS("Sec-WebSocket-Accept")) {
+                h->accept_count++;
+                h->accept = v;
+                h->accept_len = vlen;
+            }
+#undef NAME_IS
         }
         p = eol;
     }
-    return found == 1;
 }
 
-/* The response head is complete: record the accept and start a polite close. */
+/* Counts a failed handshake; the first failure of each kind is shown with its reason. */
+static void handshake_fail(struct slot *s, enum fail why, const char *reason)
+{
+    if (n_fail[why] == 0) {
+        const char *eol = memmem(s->resp, s->resp_len, "\r\n", 2);
+        fprintf(stderr, "loadgen: handshake %zu failed (%s): %s; status line: %.*s\n", s->index,
+                fail_names[why], reason, (int)(eol ? eol - s->resp : 0), s->resp);
+    }
+    slot_fail(s, why);
+}
+
+/* The response head is complete: check it (RFC 6455 4.1), record the accept and start a
+ * polite close. Whether the accept is the right one is checked for all N at the end. */
 static void on_response(struct slot *s, size_t head_len)
 {
-    if (head_len < 12 || memcmp(s->resp, "HTTP/1.1 101", 12) != 0) {
-        if (n_fail[F_STATUS] == 0) { /* show the first one: usually explains the rest */
-            const char *eol = memmem(s->resp, s->resp_len, "\r\n", 2);
-            fprintf(stderr, "loadgen: unexpected response: %.*s\n",
-                    (int)(eol ? eol - s->resp : 0), s->resp);
-        }
-        slot_fail(s, F_STATUS);
+    /* Exactly "HTTP/1.1 101", then the SP before the reason phrase or the line's end:
+     * "HTTP/1.1 1010 Weird" is not a 101. */
+    if (head_len < 14 || memcmp(s->resp, "HTTP/1.1 101", 12) != 0 ||
+        (s->resp[12] != ' ' && memcmp(s->resp + 12, "\r\n", 2) != 0)) {
+        handshake_fail(s, F_STATUS, "not an HTTP/1.1 101 status line");
         return;
     }
-    const char *val = NULL;
-    size_t vlen = 0;
-    if (!find_accept(s->resp, head_len, &val, &vlen) || vlen != WSACCEPT_ACCEPT_LEN) {
-        slot_fail(s, F_HEADER);
+    struct head_check h;
+    check_headers(s->resp, head_len, &h);
+    if (h.upgrade_count != 1 || !h.upgrade_ok) {
+        handshake_fail(s, F_UPGRADE,
+                       h.upgrade_count == 0 ? "no Upgrade header"
+                       : h.upgrade_count > 1 ? "more than one Upgrade header"
+                                             : "Upgrade is not \"websocket\"");
         return;
     }
-    memcpy(received + s->index * WSACCEPT_ACCEPT_LEN, val, WSACCEPT_ACCEPT_LEN);
+    if (!h.connection_ok) {
+        handshake_fail(s, F_CONNECTION, "no Connection header with the \"Upgrade\" token");
+        return;
+    }
+    if (h.accept_count != 1 || h.accept_len != WSACCEPT_ACCEPT_LEN) {
+        handshake_fail(s, F_ACCEPT,
+                       h.accept_count == 0  ? "no Sec-WebSocket-Accept header"
+                       : h.accept_count > 1 ? "more than one Sec-WebSocket-Accept header"
+                                            : "Sec-WebSocket-Accept is not 28 bytes");
+        return;
+    }
+    memcpy(received + s->index * WSACCEPT_ACCEPT_LEN, h.accept, WSACCEPT_ACCEPT_LEN);
     completed[s->index] = 1;
     n_ok++;
     n_done++;
@@ -252,7 +333,7 @@ static void on_event(struct slot *s, uint32_t ev)
     if (t)
         on_response(s, (size_t)(t - s->resp) + 4);
     else if (s->resp_len == sizeof s->resp)
-        slot_fail(s, F_HEADER);
+        handshake_fail(s, F_HEADER, "response head over 8 KiB");
 }
 
 static void usage(const char *argv0)
