@@ -1053,3 +1053,61 @@ fn loadgen_fails_every_handshake_rfc6455_says_to_fail() {
         }
     }
 }
+
+/// Issue 8, item 7 (Makefile): `make -C examples/c CFLAGS=...` used to replace the Makefile's
+/// own `CFLAGS += ... -I../../include`, so the header was not found. The user's CFLAGS,
+/// CPPFLAGS and LDLIBS must add to what the build needs, not replace it. Built in a copy of the
+/// tree's layout (`examples/c` next to `include`), so the default relative paths are the ones
+/// tested and the shared `examples/c` build of the other tests is not disturbed.
+#[test]
+fn make_keeps_its_own_flags_when_the_user_sets_cflags() {
+    let lib_dir = library_dir().unwrap_or_else(|e| panic!("{e}"));
+    let work = profile_dir().join("examples-make-flags");
+    let _ = std::fs::remove_dir_all(&work);
+    let dir = work.join("examples/c");
+    std::fs::create_dir_all(&dir).expect("create the build directory");
+    for file in ["Makefile", "server.c", "loadgen.c"] {
+        std::fs::copy(root().join("examples/c").join(file), dir.join(file)).expect("copy");
+    }
+    std::os::unix::fs::symlink(root().join("include"), work.join("include"))
+        .expect("symlink include/");
+    let out = Command::new("make")
+        .arg("-C")
+        .arg(&dir)
+        .arg(format!("WSACCEPT_LIB={}", lib_dir.display()))
+        .args([
+            "CFLAGS=-O1 -g",
+            "CPPFLAGS=-DWSACCEPT_EXAMPLE_TEST=1",
+            "LDLIBS=-lm",
+        ])
+        .output()
+        .expect("run make");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "make with the user's CFLAGS failed:\n{log}"
+    );
+    for flag in [
+        "-I../../include",
+        "-O1 -g",
+        "-DWSACCEPT_EXAMPLE_TEST=1",
+        "libwsaccept.a",
+    ] {
+        assert!(log.contains(flag), "{flag} missing from the build:\n{log}");
+    }
+    // The binaries work: the server answers a handshake.
+    let mut server = Server::start("C server built with CFLAGS=-O1 -g", {
+        let mut cmd = Command::new(dir.join("server"));
+        cmd.arg("0");
+        cmd
+    });
+    assert_eq!(
+        raw_handshake_status(server.port),
+        "HTTP/1.1 101 Switching Protocols"
+    );
+    server.assert_alive();
+}
