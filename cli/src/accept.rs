@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 use wsaccept::{Accept, KeyStatus};
 
-use crate::common::{key_bytes, line_key_error, open_input, read_chunk, Outcome, Progress};
+use crate::common::{
+    key_bytes, line_key_error, open_input, read_chunk, Diagnostics, Outcome, Progress,
+};
 use crate::lines::LineReader;
 use crate::EngineArgs;
 
@@ -25,8 +27,7 @@ pub fn run(args: &AcceptArgs) -> Outcome {
     let mut reader = LineReader::new(input.reader);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let stderr = io::stderr();
-    let mut err = BufWriter::new(stderr.lock());
+    let mut err = Diagnostics::new();
 
     let mut lines = Vec::new();
     let mut accepts = Vec::new();
@@ -50,7 +51,7 @@ pub fn run(args: &AcceptArgs) -> Outcome {
                 all_valid = false;
                 let reason = line_key_error(&lines[i], opts.mode)
                     .expect("the batch refused the key, so the parser does too");
-                writeln!(err, "line {}: {reason}", first_line + i as u64)?;
+                err.line(format_args!("line {}: {reason}", first_line + i as u64));
             }
             out.write_all(b"\n")?;
         }
@@ -58,7 +59,7 @@ pub fn run(args: &AcceptArgs) -> Outcome {
         progress.set(reader.bytes_read);
     }
     out.flush()?;
-    err.flush()?;
+    err.flush();
     progress.finish();
     Ok(all_valid)
 }

@@ -2,26 +2,50 @@
 //! measured in one run so the ratios are comparable.
 
 use std::hint::black_box;
+use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use clap::Args;
 use sha1::{Digest, Sha1};
-use wsaccept::{Backend, BackendKind, BatchOptions, Key, KeyGen, ACCEPT_LEN, GUID};
+use wsaccept::{Backend, BackendKind, BatchOptions, Key, KeyGen, ACCEPT_LEN, GUID, KEY_LEN};
 
 use crate::common::Outcome;
 
 #[derive(Args, Clone)]
 pub struct BenchArgs {
-    /// Keys per measurement.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Keys per measurement (at least 1).
+    #[arg(long, default_value_t = 1_000_000, value_parser = at_least_one)]
     keys: usize,
     /// Threads for the batch backends: 1 = this thread only, 0 = all cores.
     #[arg(long, default_value_t = 1)]
     threads: usize,
     /// Measurements per row; the fastest is reported (the least disturbed by other work).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = at_least_one)]
     rounds: usize,
+}
+
+/// A count that must be positive: `--keys 0` is a usage error, not a silent 1.
+fn at_least_one(arg: &str) -> Result<usize, String> {
+    match arg.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A zeroed vector of `n` items, or an error (not an abort) when it cannot be allocated:
+/// `--keys` is the user's number.
+fn try_vec<T: Clone>(n: usize, value: T) -> io::Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::OutOfMemory,
+            format!("--keys {n}: not enough memory for the key and output buffers"),
+        )
+    })?;
+    v.resize(n, value);
+    Ok(v)
 }
 
 /// The baseline: what a typical server does per key (tungstenite's `derive_accept_key`): the
@@ -82,15 +106,18 @@ fn best_of(rounds: usize, mut f: impl FnMut()) -> Duration {
 }
 
 pub fn run(args: &BenchArgs) -> Outcome {
-    let n = args.keys.max(1);
-    let mut keys = vec![Key::from_nonce(&[0; 16]); n];
+    let n = args.keys;
+    let mut keys = try_vec(n, Key::from_nonce(&[0; 16]))?;
     KeyGen::from_seed(1)
         .try_fill(&mut keys)
-        .map_err(std::io::Error::other)?;
-    let flat: Vec<u8> = Key::as_slots(&keys).as_flattened().to_vec();
-    let mut out = vec![0u8; n * ACCEPT_LEN];
+        .map_err(io::Error::other)?;
+    let mut flat = try_vec(n.saturating_mul(KEY_LEN), 0u8)?;
+    flat.copy_from_slice(Key::as_slots(&keys).as_flattened());
+    let mut out = try_vec(n.saturating_mul(ACCEPT_LEN), 0u8)?;
 
-    println!(
+    let mut stdout = io::stdout().lock();
+    writeln!(
+        stdout,
         "wsaccept bench: {n} keys, threads={} ({}), best of {} rounds; backend in use: {}",
         args.threads,
         if args.threads == 1 {
@@ -100,34 +127,40 @@ pub fn run(args: &BenchArgs) -> Outcome {
         },
         args.rounds,
         wsaccept::backend()
-    );
+    )?;
     let ghz = estimate_ghz();
     if let Some(ghz) = ghz {
-        println!("clock estimated at {ghz:.2} GHz (dependent-add chain); cycles = ns x GHz");
+        writeln!(
+            stdout,
+            "clock estimated at {ghz:.2} GHz (dependent-add chain); cycles = ns x GHz"
+        )?;
     }
     let naive = best_of(args.rounds, || {
         for key in &keys {
             black_box(naive_accept(black_box(key.as_bytes())));
         }
     });
-    println!(
+    writeln!(
+        stdout,
         "{:<32} {:>14} {:>9} {:>11} {:>9}",
         "implementation", "keys/s", "ns/key", "cycles/key", "speedup"
-    );
-    let row = |name: &str, t: Duration| {
+    )?;
+    let row = |out: &mut dyn Write, name: &str, t: Duration| {
         let secs = t.as_secs_f64();
         let ns = secs * 1e9 / n as f64;
         let cycles = ghz.map_or("-".to_string(), |g| format!("{:.0}", ns * g));
-        println!(
+        writeln!(
+            out,
             "{:<32} {:>14.0} {:>9.2} {:>11} {:>8.2}x",
             name,
             n as f64 / secs,
             ns,
             cycles,
             naive.as_secs_f64() / secs
-        );
+        )?;
+        out.flush()
     };
-    row("naive (sha1 Digest + base64)", naive);
+    row(&mut stdout, "naive (sha1 Digest + base64)", naive)?;
     for backend in Backend::available() {
         let opts = BatchOptions::default()
             .backend(backend)
@@ -145,7 +178,7 @@ pub fn run(args: &BenchArgs) -> Outcome {
                 backend.name()
             );
         }
-        row(backend.name(), t);
+        row(&mut stdout, backend.name(), t)?;
     }
     Ok(true)
 }
@@ -153,8 +186,10 @@ pub fn run(args: &BenchArgs) -> Outcome {
 /// `wsaccept backends`: one line per backend, `NAME LANES available|unavailable [active]`.
 pub fn list_backends() -> Outcome {
     let active = Backend::active().kind();
+    let mut out = io::stdout().lock();
     for &kind in BackendKind::ALL {
-        println!(
+        writeln!(
+            out,
             "{:<10} {:>2} {}{}",
             kind.name(),
             kind.lanes(),
@@ -164,7 +199,8 @@ pub fn list_backends() -> Outcome {
                 "unavailable"
             },
             if kind == active { " active" } else { "" }
-        );
+        )?;
     }
+    out.flush()?;
     Ok(true)
 }

@@ -2,7 +2,7 @@
 //! codes.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,10 +28,65 @@ pub fn finish(result: Outcome) -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("wsaccept: {e}");
+            report(&e);
             ExitCode::from(2)
         }
     }
+}
+
+/// Prints clap's usage error (stderr, exit 2) or its help or version text (stdout, exit 0).
+/// Unlike `Cli::parse`, a failed write of the help text is reported (exit 2), and a closed pipe
+/// (`--help | head -1`) ends quietly.
+pub fn usage(e: &clap::Error) -> ExitCode {
+    match e.print() {
+        Err(pe) if !e.use_stderr() && pe.kind() != io::ErrorKind::BrokenPipe => {
+            report(&pe);
+            ExitCode::from(2)
+        }
+        _ => ExitCode::from(e.exit_code().clamp(0, 255) as u8),
+    }
+}
+
+/// The per-line diagnostics on stderr (`line N: reason`), buffered. Writing them can fail
+/// (`2>/dev/full`, a closed pipe): the work goes on without them, since stdout and the exit
+/// status (1: some line was bad) still carry the result; after the first failure no more
+/// writes are tried.
+pub struct Diagnostics {
+    out: Option<io::BufWriter<io::StderrLock<'static>>>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Diagnostics {
+        Diagnostics {
+            out: Some(io::BufWriter::new(io::stderr().lock())),
+        }
+    }
+
+    pub fn line(&mut self, args: std::fmt::Arguments) {
+        if let Some(out) = &mut self.out {
+            if out
+                .write_fmt(args)
+                .and_then(|()| out.write_all(b"\n"))
+                .is_err()
+            {
+                self.out = None;
+            }
+        }
+    }
+
+    pub fn flush(&mut self) {
+        if let Some(out) = &mut self.out {
+            if out.flush().is_err() {
+                self.out = None;
+            }
+        }
+    }
+}
+
+/// Writes `wsaccept: ERROR` to stderr. A failing stderr (`2>/dev/full`) is ignored: the exit
+/// status still says what happened, and `eprintln!` would panic instead.
+pub fn report(e: &dyn std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "wsaccept: {e}");
 }
 
 impl EngineArgs {
@@ -55,11 +110,14 @@ pub struct Input {
 pub fn open_input(path: &Option<PathBuf>) -> io::Result<Input> {
     match path {
         Some(p) if p.as_os_str() != "-" => {
-            let file = File::open(p)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
+            let name = p.display().to_string();
+            let file = File::open(p).map_err(|e| named_error(&name, e))?;
             let size = file.metadata().ok().map(|m| m.len());
             Ok(Input {
-                reader: Box::new(BufReader::with_capacity(1 << 16, file)),
+                reader: Box::new(BufReader::with_capacity(
+                    1 << 16,
+                    Named { inner: file, name },
+                )),
                 size,
             })
         }
@@ -67,6 +125,30 @@ pub fn open_input(path: &Option<PathBuf>) -> io::Result<Input> {
             reader: Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
             size: None,
         }),
+    }
+}
+
+/// `e` with the input's name in front, keeping its kind.
+fn named_error(name: &str, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{name}: {e}"))
+}
+
+/// A reader whose errors name their input: opening a directory succeeds on Linux and only the
+/// first read fails (`EISDIR`), and "Is a directory" alone does not say which argument was wrong.
+struct Named<R> {
+    inner: R,
+    name: String,
+}
+
+impl<R: Read> Read for Named<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                e
+            } else {
+                named_error(&self.name, e)
+            }
+        })
     }
 }
 
@@ -173,7 +255,9 @@ pub fn line_key_error(line: &crate::lines::Line, mode: Mode) -> Option<wsaccept:
 }
 
 /// The bytes to hand to the batch call for a line: the trimmed key, or (for a line cut short)
-/// the kept bytes, which are longer than any key and so refused for their length.
+/// an empty key, refused in every mode. Never the kept prefix: it can trim to a valid key
+/// (`KEY` + 233 spaces + `x`), and the line's real length must decide; [`line_key_error`]
+/// reports that length.
 pub fn key_bytes(line: &crate::lines::Line) -> &[u8] {
-    line.trimmed().unwrap_or(&line.kept)
+    line.trimmed().unwrap_or(b"")
 }

@@ -20,6 +20,11 @@ pub struct Line {
     pub kept: Vec<u8>,
     /// Length of the line after trimming OWS at both ends, counted in full.
     pub trimmed_len: usize,
+    /// Whether the OWS before the first non-OWS byte held a TAB (`verify` splits at the first
+    /// TAB, so `\tACCEPT` has an empty key, not no TAB).
+    pub lead_tab: bool,
+    /// Whether the OWS after the last non-OWS byte held a TAB (`KEY\t` has an empty accept).
+    pub trail_tab: bool,
 }
 
 impl Line {
@@ -36,8 +41,6 @@ fn is_ows(b: u8) -> bool {
 /// Reads lines from a `BufRead` into reusable [`Line`]s.
 pub struct LineReader<R> {
     input: R,
-    /// Number of the last line read, counting from 1.
-    pub line_no: u64,
     /// Bytes consumed so far (for progress).
     pub bytes_read: u64,
 }
@@ -46,7 +49,6 @@ impl<R: BufRead> LineReader<R> {
     pub fn new(input: R) -> Self {
         LineReader {
             input,
-            line_no: 0,
             bytes_read: 0,
         }
     }
@@ -64,6 +66,10 @@ impl<R: BufRead> LineReader<R> {
         let mut content_end_before_last = 0usize;
         let mut last = None;
         let mut any = false;
+        line.lead_tab = false;
+        // `trail_tab` as it is after each byte, and as it was before the last one (for a CR).
+        let mut trail_tab = false;
+        let mut trail_tab_before_last = false;
         loop {
             let buf = match self.input.fill_buf() {
                 Ok(buf) => buf,
@@ -82,6 +88,7 @@ impl<R: BufRead> LineReader<R> {
                 last = Some(b);
                 if !started {
                     if is_ows(b) {
+                        line.lead_tab |= b == b'\t';
                         continue;
                     }
                     started = true;
@@ -91,8 +98,12 @@ impl<R: BufRead> LineReader<R> {
                 }
                 span += 1;
                 content_end_before_last = content_end;
+                trail_tab_before_last = trail_tab;
                 if !is_ows(b) {
                     content_end = span;
+                    trail_tab = false;
+                } else if b == b'\t' {
+                    trail_tab = true;
                 }
             }
             let used = done.unwrap_or(buf.len());
@@ -110,9 +121,10 @@ impl<R: BufRead> LineReader<R> {
                 line.kept.pop();
             }
             content_end = content_end_before_last;
+            trail_tab = trail_tab_before_last;
         }
         line.trimmed_len = content_end;
-        self.line_no += 1;
+        line.trail_tab = trail_tab;
         Ok(true)
     }
 }

@@ -49,7 +49,10 @@ pub struct EngineArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return common::usage(&e),
+    };
     let result = match cli.command {
         None => accept::run(&cli.accept),
         Some(Command::Accept(args)) => accept::run(&args),

@@ -1,12 +1,12 @@
 //! `wsaccept verify [FILE]`: checks `KEY<TAB>ACCEPT` lines, as a load tester records them.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::Args;
 use wsaccept::{trim_ows, Accept, KeyStatus};
 
-use crate::common::{open_input, parse_error, read_chunk, Outcome, Progress};
+use crate::common::{open_input, parse_error, read_chunk, Diagnostics, Outcome, Progress};
 use crate::lines::{Line, LineReader};
 use crate::EngineArgs;
 
@@ -18,11 +18,29 @@ pub struct VerifyArgs {
     engine: EngineArgs,
 }
 
-/// Splits a line at its first TAB into key and received accept, each trimmed of OWS.
-fn split_line(line: &Line) -> Option<(&[u8], &[u8])> {
-    let whole = line.trimmed()?;
-    let tab = whole.iter().position(|&b| b == b'\t')?;
-    Some((trim_ows(&whole[..tab]), trim_ows(&whole[tab + 1..])))
+/// How a line splits at its first TAB.
+enum Split<'a> {
+    /// Longer than any `KEY<TAB>ACCEPT` line (its trimmed length).
+    TooLong(usize),
+    NoTab,
+    /// Key and received accept, each trimmed of OWS.
+    Pair(&'a [u8], &'a [u8]),
+}
+
+/// Splits a line at its first TAB, which may sit in the OWS the reader trimmed (`\tACCEPT`:
+/// empty key; `KEY\t`: empty accept).
+fn split_line(line: &Line) -> Split<'_> {
+    let Some(whole) = line.trimmed() else {
+        return Split::TooLong(line.trimmed_len);
+    };
+    if line.lead_tab {
+        return Split::Pair(b"", whole);
+    }
+    match whole.iter().position(|&b| b == b'\t') {
+        Some(tab) => Split::Pair(trim_ows(&whole[..tab]), trim_ows(&whole[tab + 1..])),
+        None if line.trail_tab => Split::Pair(whole, b""),
+        None => Split::NoTab,
+    }
 }
 
 pub fn run(args: &VerifyArgs) -> Outcome {
@@ -30,10 +48,9 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     let input = open_input(&args.file)?;
     let mut progress = Progress::new(&input);
     let mut reader = LineReader::new(input.reader);
-    let stderr = io::stderr();
-    let mut err = BufWriter::new(stderr.lock());
+    let mut err = Diagnostics::new();
 
-    let (mut total, mut matched, mut mismatched, mut invalid) = (0u64, 0u64, 0u64, 0u64);
+    let (mut matched, mut mismatched, mut invalid) = (0u64, 0u64, 0u64);
     let mut lines = Vec::new();
     let mut accepts = Vec::new();
     let mut status = Vec::new();
@@ -43,10 +60,13 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         if n == 0 {
             break;
         }
-        let pairs: Vec<Option<(&[u8], &[u8])>> = lines[..n].iter().map(split_line).collect();
+        let pairs: Vec<Split> = lines[..n].iter().map(split_line).collect();
         let keys: Vec<&[u8]> = pairs
             .iter()
-            .map(|p| p.map_or(&b""[..], |(k, _)| k))
+            .map(|p| match p {
+                Split::Pair(key, _) => key,
+                _ => &b""[..],
+            })
             .collect();
         accepts.resize(n, Accept::ZEROED);
         status.resize(n, KeyStatus::Ok);
@@ -55,41 +75,53 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         for i in 0..n {
             let line_no = first_line + i as u64;
             match pairs[i] {
-                None if lines[i].trimmed().is_none() => {
+                Split::TooLong(len) => {
                     invalid += 1;
-                    let len = lines[i].trimmed_len;
-                    writeln!(
-                        err,
+                    err.line(format_args!(
                         "line {line_no}: {len} bytes long, too long for KEY<TAB>ACCEPT"
-                    )?;
+                    ));
                 }
-                None => {
+                Split::NoTab => {
                     invalid += 1;
-                    writeln!(err, "line {line_no}: not a KEY<TAB>ACCEPT line (no TAB)")?;
+                    err.line(format_args!(
+                        "line {line_no}: not a KEY<TAB>ACCEPT line (no TAB)"
+                    ));
                 }
-                Some((key, _)) if !status[i].is_ok() => {
+                Split::Pair(b"", _) => {
+                    invalid += 1;
+                    err.line(format_args!("line {line_no}: empty key before the TAB"));
+                }
+                Split::Pair(key, _) if !status[i].is_ok() => {
                     invalid += 1;
                     let reason = parse_error(key, opts.mode).expect("the batch refused the key");
-                    writeln!(err, "line {line_no}: {reason}")?;
+                    err.line(format_args!("line {line_no}: {reason}"));
                 }
-                Some((_, received)) if accepts[i].matches(received) => matched += 1,
-                Some((_, received)) => {
+                Split::Pair(_, b"") => {
+                    invalid += 1;
+                    err.line(format_args!("line {line_no}: empty accept after the TAB"));
+                }
+                Split::Pair(_, received) if accepts[i].matches(received) => matched += 1,
+                Split::Pair(_, received) => {
                     mismatched += 1;
-                    writeln!(
-                        err,
+                    err.line(format_args!(
                         "line {line_no}: mismatch: expected {}, got {}",
                         accepts[i],
                         String::from_utf8_lossy(received)
-                    )?;
+                    ));
                 }
             }
         }
-        total += n as u64;
         first_line += n as u64;
         progress.set(reader.bytes_read);
     }
-    err.flush()?;
+    err.flush();
     progress.finish();
-    println!("{total} lines: {matched} matched, {mismatched} mismatched, {invalid} invalid");
+    let total = first_line - 1;
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "{total} lines: {matched} matched, {mismatched} mismatched, {invalid} invalid"
+    )?;
+    out.flush()?;
     Ok(mismatched == 0 && invalid == 0)
 }

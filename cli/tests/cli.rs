@@ -277,3 +277,103 @@ fn lenient_bound_holds_at_the_cli() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), want_line);
     }
 }
+
+/// Issue 8, item 1: an overlong line is invalid whatever its first bytes. The reader used to
+/// keep 257 bytes of such a line and hand them to the batch, which trimmed them to a valid key
+/// and printed its accept with exit status 0.
+#[test]
+fn an_overlong_line_is_refused_whatever_its_prefix() {
+    let strict = [RFC_KEY.as_bytes(), &[b' '; 233], b"x\n"].concat();
+    let lenient = [&b"a"[..], &[b' '; 256], b"b\n"].concat();
+    for (args, input, reason) in [
+        (
+            &["accept"][..],
+            &strict,
+            "key is 258 bytes long, expected 24",
+        ),
+        (
+            &["accept", "--threads", "1"],
+            &strict,
+            "key is 258 bytes long, expected 24",
+        ),
+        (
+            &["accept", "--lenient"],
+            &lenient,
+            "key is 258 bytes long, longer than the lenient limit of 256",
+        ),
+    ] {
+        let out = wsaccept(args, input);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(text(&out.stdout), "\n", "{args:?}");
+        assert_eq!(text(&out.stderr), format!("line 1: {reason}\n"), "{args:?}");
+    }
+    // verify refuses the same lines, with a TAB and a right accept after the key.
+    let line = [
+        RFC_KEY.as_bytes(),
+        &[b' '; 233],
+        b"\t",
+        RFC_ACCEPT.as_bytes(),
+        b"\n",
+    ]
+    .concat();
+    let out = wsaccept(&["verify"], &line);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "1 lines: 0 matched, 0 mismatched, 1 invalid\n"
+    );
+}
+
+/// Issue 8, item 7: a directory is named in the error.
+#[test]
+fn a_directory_argument_is_named_in_the_error() {
+    let dir = std::env::temp_dir();
+    for cmd in ["accept", "verify"] {
+        let out = wsaccept(&[cmd, dir.to_str().unwrap()], b"");
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with(&format!("wsaccept: {}: ", dir.display())),
+            "{cmd}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{cmd}");
+    }
+}
+
+/// Issue 8, item 7: a TAB at either end of a verify line is the separator, not OWS to trim.
+#[test]
+fn verify_sees_a_tab_at_either_end() {
+    let input = format!(
+        "\t{RFC_ACCEPT}\n\
+         {RFC_KEY}\t\n\
+         {RFC_KEY}\t \r\n\
+         \t\n\
+         \x20\t {RFC_ACCEPT}\n\
+         {RFC_KEY} \t\t{RFC_ACCEPT}\n"
+    );
+    let out = wsaccept(&["verify"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "6 lines: 1 matched, 0 mismatched, 5 invalid\n"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "line 1: empty key before the TAB\n\
+         line 2: empty accept after the TAB\n\
+         line 3: empty accept after the TAB\n\
+         line 4: empty key before the TAB\n\
+         line 5: empty key before the TAB\n"
+    );
+}
+
+/// Issue 8, item 7: `bench --keys 0` (and `--rounds 0`) are usage errors, not a silent 1.
+#[test]
+fn bench_refuses_zero_keys_and_rounds() {
+    for args in [&["bench", "--keys", "0"][..], &["bench", "--rounds", "0"]] {
+        let out = wsaccept(args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains("at least 1"), "{args:?}");
+        assert!(out.stdout.is_empty());
+    }
+}
