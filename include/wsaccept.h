@@ -28,7 +28,8 @@
 #define WSACCEPT_MAX_LENIENT_KEY_LEN 256
 
 /**
- * Largest `threads` value batch calls accept (0 means all cores; 1 the calling thread only).
+ * Largest `threads` value batch calls accept (0 means all cores; 1 the calling thread only;
+ * see `wsaccept_accept_batch` for threads and fork()).
  * Larger values are refused with `WSACCEPT_BAD_ARGUMENT`.
  */
 #define WSACCEPT_MAX_THREADS 256
@@ -195,6 +196,11 @@ int wsaccept_verify(const char *key, size_t key_len, const char *accept, size_t 
  * `threads`: 1 runs on the calling thread only (what an event loop wants); 0 uses all cores;
  * N uses at most N parallel parts (at most `WSACCEPT_MAX_THREADS`). Batches under a few
  * thousand keys always stay on the calling thread.
+ *
+ * fork() is safe at any time: the pool's threads do not survive a fork, so a child process
+ * (and its children) that asks for parallel work gets a pool of its own, started by its first
+ * parallel batch; if no thread can be started there, the batch runs on the calling thread.
+ * It never waits for the parent's threads.
  *
  * Returns how many keys were invalid (0..n), or a negative code (then nothing was written):
  * `WSACCEPT_BAD_ARGUMENT` if `threads` is too large or `n * 28` overflows,

@@ -2,8 +2,9 @@
 //!
 //! Work is cut into jobs (contiguous keys, scattered keys, or verification) that know how to
 //! split themselves in two and how to run on one thread. `drive` decides how many parts to
-//! make from the thread option and the batch size, and runs them with `rayon::join`; one part
-//! never touches rayon, so a thread count of 1 means no pool is ever started.
+//! make from the thread option and the batch size, and runs them with `rayon::join` in the
+//! pool [`crate::pool`] picks (after a `fork()`, one of the child's own); one part never
+//! touches rayon, so a thread count of 1 means no pool is ever started.
 //!
 //! Nothing here allocates: keys that need gathering or statuses the caller did not ask for go
 //! through fixed stack buffers of [`CHUNK`] keys.
@@ -32,7 +33,9 @@ pub struct BatchOptions {
     /// Key checking; strict by default.
     pub mode: Mode,
     /// 1: the calling thread only (the default; what an event loop wants). 0: all cores of
-    /// the current rayon pool. N: at most N parts in parallel.
+    /// the current rayon pool. N: at most N parts in parallel. In a process forked after a
+    /// parallel batch, "the current pool" is one of the child's own (rayon's global pool has
+    /// no threads there; see `crate::pool`).
     pub threads: usize,
     /// The backend to use; `None` means [`Backend::active`].
     pub backend: Option<Backend>,
@@ -181,14 +184,15 @@ trait Job: Sized + Send {
     fn combine(a: Self::Output, b: Self::Output) -> Self::Output;
 }
 
-/// How many parallel parts a batch of `n` keys is cut into.
-fn parts_for(n: usize, threads: usize) -> usize {
-    if threads == 1 || n < PARALLEL_CUTOFF {
+/// How many parallel parts a batch of `n` keys is cut into, in a pool of `pool_threads`
+/// threads (`None`: no pool may be used, see [`crate::pool`]).
+fn parts_for(n: usize, threads: usize, pool_threads: Option<usize>) -> usize {
+    let Some(pool_threads) = pool_threads else {
         return 1;
-    }
+    };
     let wanted = if threads == 0 {
         // A few parts per thread, so a core slowed by other work does not hold up the batch.
-        rayon::current_num_threads() * 4
+        pool_threads * 4
     } else {
         threads
     };
@@ -197,8 +201,15 @@ fn parts_for(n: usize, threads: usize) -> usize {
 }
 
 fn drive<J: Job>(job: J, opts: &BatchOptions) -> J::Output {
-    let parts = parts_for(job.len(), opts.threads);
-    run_parts(job, parts, opts.resolved_backend(), opts.mode)
+    let (backend, mode) = (opts.resolved_backend(), opts.mode);
+    let n = job.len();
+    if opts.threads == 1 || n < PARALLEL_CUTOFF {
+        return job.run(backend, mode);
+    }
+    // The pool is chosen (and, in a forked child, started) only for batches that go parallel.
+    crate::pool::install(|pool_threads| {
+        run_parts(job, parts_for(n, opts.threads, pool_threads), backend, mode)
+    })
 }
 
 fn run_parts<J: Job>(job: J, parts: usize, backend: Backend, mode: Mode) -> J::Output {

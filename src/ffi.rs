@@ -13,7 +13,8 @@
 //!   keys and report each item's status.
 //! - No pointer is kept after a call returns, and every function may be called from any thread
 //!   at the same time as any other (the library has no mutable global state beyond a
-//!   once-initialised backend choice and the thread pool).
+//!   once-initialised backend choice and the thread pool). A forked child gets a thread pool
+//!   of its own instead of waiting on its parent's (see `crate::pool`).
 //! - Input and output buffers of one call must not overlap.
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -40,7 +41,8 @@ pub const WSACCEPT_KEY_LEN: usize = 24;
 pub const WSACCEPT_ACCEPT_LEN: usize = 28;
 /// Longest key (after trimming spaces and tabs) that lenient mode accepts.
 pub const WSACCEPT_MAX_LENIENT_KEY_LEN: usize = 256;
-/// Largest `threads` value batch calls accept (0 means all cores; 1 the calling thread only).
+/// Largest `threads` value batch calls accept (0 means all cores; 1 the calling thread only;
+/// see `wsaccept_accept_batch` for threads and fork()).
 /// Larger values are refused with `WSACCEPT_BAD_ARGUMENT`.
 pub const WSACCEPT_MAX_THREADS: usize = 256;
 /// Length of the response `wsaccept_write_response` writes without a protocol (129 bytes).
@@ -440,6 +442,11 @@ pub unsafe extern "C" fn wsaccept_verify(
 /// `threads`: 1 runs on the calling thread only (what an event loop wants); 0 uses all cores;
 /// N uses at most N parallel parts (at most `WSACCEPT_MAX_THREADS`). Batches under a few
 /// thousand keys always stay on the calling thread.
+///
+/// fork() is safe at any time: the pool's threads do not survive a fork, so a child process
+/// (and its children) that asks for parallel work gets a pool of its own, started by its first
+/// parallel batch; if no thread can be started there, the batch runs on the calling thread.
+/// It never waits for the parent's threads.
 ///
 /// Returns how many keys were invalid (0..n), or a negative code (then nothing was written):
 /// `WSACCEPT_BAD_ARGUMENT` if `threads` is too large or `n * 28` overflows,

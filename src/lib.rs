@@ -16,6 +16,7 @@
 //! - `compute`: SHA-1 of one key over the two precomputed padded blocks;
 //! - [`mod@backend`]: interchangeable engines for blocks of keys, chosen at run time;
 //! - [`batch`]: the batch driver (contiguous, scattered, verify; one thread or many);
+//! - `pool`: which rayon pool a parallel batch uses, and a pool of its own after `fork()`;
 //! - [`keygen`]: random and seeded key generation;
 //! - [`response`]: the server's `101 Switching Protocols` response;
 //! - [`ffi`]: the C ABI (`include/wsaccept.h`).
@@ -27,6 +28,7 @@ mod compute;
 pub mod ffi;
 pub mod key;
 pub mod keygen;
+mod pool;
 pub mod response;
 
 pub use accept::Accept;

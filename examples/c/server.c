@@ -845,6 +845,8 @@ int main(int argc, char **argv)
         int64_t now = now_ms();
         if (now >= next_sweep) {
             sweep(now);
+            if (spare_fd < 0) /* lost at a shortage: take it back once a descriptor is free */
+                spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
             listener_resume(); /* retry a shortage that was not ours (ENFILE, ENOMEM) */
             next_sweep = now + 1000;
         }

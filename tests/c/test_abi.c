@@ -1,15 +1,21 @@
 /* Drives every function of the C ABI through include/wsaccept.h: good and bad inputs, NULLs,
  * n = 0, threads 0/1/2, unaligned buffers, the scattered call, the response writer with every
- * too-small buffer size, and concurrent callers. Built and run by tests/c_abi.rs, linked once
+ * too-small buffer size, concurrent callers, and batches in a forked child. Built and run by
+ * tests/c_abi.rs, linked once
  * against libwsaccept.a and once against libwsaccept.so, under ASan + UBSan.
  * Exit status 0 only if every check passed. */
+#define _POSIX_C_SOURCE 200809L /* fork, waitpid, alarm, kill, nanosleep under -std=c11 */
 #include "wsaccept.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 static int failures = 0;
 static int checks = 0;
@@ -548,6 +554,80 @@ static void test_threads(void) {
     }
 }
 
+/* Parallel batches (threads 0 and 2) over n keys; 1 if every result is right. */
+static int parallel_batches_ok(const char *keys, const char *want, size_t n) {
+    char *out = (char *)malloc(n * 28);
+    int ok = out != NULL;
+    const size_t threads[] = {0, 2, 0};
+    for (size_t ti = 0; ok && ti < 3; ti++) {
+        memset(out, 0, n * 28);
+        ok = wsaccept_accept_batch(keys, n, out, NULL, threads[ti]) == 0 &&
+             memcmp(out, want, n * 28) == 0;
+    }
+    ok = ok && wsaccept_verify_batch(keys, want, n, NULL, 0) == 0;
+    free(out);
+    return ok;
+}
+
+/* A pre-fork server: parallel batches in the parent start the library's thread pool, then a
+ * forked child (which has none of those threads) runs parallel batches again. They used to
+ * wait forever; they must finish with the right results. The child runs under alarm(), so a
+ * hang ends as SIGALRM, and the parent gives up after twice that.
+ *
+ * The child's verdict comes through a pipe, not its exit status: under valgrind (which
+ * tests/c_abi.rs runs with TEST_ABI_VALGRIND=1) the child's exit status is valgrind's error
+ * code, because the memory the parent's pool threads held is "definitely lost" in a child
+ * that has no such threads. Anywhere else the exit status must be 0 as well, so a sanitizer
+ * report in the child fails the test. */
+static void test_fork(void) {
+    const size_t n = 12000; /* several times the library's parallel cut-off */
+    const unsigned alarm_s = 30; /* the child's work takes well under a second, even under valgrind */
+    char *keys = (char *)malloc(n * 24), *want = (char *)malloc(n * 28);
+    if (!keys || !want) abort();
+    CHECK_EQ(wsaccept_generate(keys, want, n, 77), WSACCEPT_OK);
+    CHECK(parallel_batches_ok(keys, want, n));
+    int verdict_pipe[2];
+    CHECK_EQ(pipe(verdict_pipe), 0);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        alarm(alarm_s);
+        char verdict = parallel_batches_ok(keys, want, n) ? 'y' : 'n';
+        _exit(write(verdict_pipe[1], &verdict, 1) == 1 && verdict == 'y' ? 0 : 1);
+    }
+    close(verdict_pipe[1]);
+    if (pid > 0) {
+        int status = 0;
+        pid_t done = 0;
+        const struct timespec tick = {0, 10 * 1000 * 1000};
+        for (unsigned waited_ms = 0; waited_ms < 2000 * alarm_s; waited_ms += 10) {
+            done = waitpid(pid, &status, WNOHANG);
+            if (done != 0) break;
+            nanosleep(&tick, NULL);
+        }
+        if (done == 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fprintf(stderr, "test_fork: child still running after %u s\n", 2 * alarm_s);
+        } else if (done == pid && WIFSIGNALED(status)) {
+            fprintf(stderr, "test_fork: child killed by signal %d (%d = SIGALRM: it hung)\n",
+                    WTERMSIG(status), SIGALRM);
+        }
+        CHECK(done == pid);
+        CHECK(WIFEXITED(status));
+        if (!getenv("TEST_ABI_VALGRIND")) CHECK_EQ(WEXITSTATUS(status), 0);
+        char verdict = 0;
+        CHECK_EQ(read(verdict_pipe[0], &verdict, 1), 1);
+        CHECK_EQ(verdict, 'y');
+    }
+    close(verdict_pipe[0]);
+    CHECK(parallel_batches_ok(keys, want, n)); /* the parent's pool is untouched */
+    free(keys);
+    free(want);
+}
+
 int main(void) {
     test_strings();
     test_accept();
@@ -559,6 +639,7 @@ int main(void) {
     test_scattered();
     test_write_response();
     test_threads();
+    test_fork();
     printf("test_abi.c (backend %s, version %s): %d checks, %d failed\n", wsaccept_backend(),
            wsaccept_version(), checks, failures);
     return failures == 0 ? 0 : 1;
