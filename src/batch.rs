@@ -3,7 +3,8 @@
 //! Work is cut into jobs (contiguous keys, scattered keys, or verification) that know how to
 //! split themselves in two and how to run on one thread. `drive` decides how many parts to
 //! make from the thread option and the batch size, and runs them with `rayon::join`; one part
-//! never touches rayon, so a thread count of 1 means no pool is ever started.
+//! never touches rayon, so a thread count of 1 means no pool is ever started. Without the
+//! `rayon` feature every batch is one part, on the calling thread, whatever the thread option.
 //!
 //! Nothing here allocates: keys that need gathering or statuses the caller did not ask for go
 //! through fixed stack buffers of [`CHUNK`] keys.
@@ -32,7 +33,8 @@ pub struct BatchOptions {
     /// Key checking; strict by default.
     pub mode: Mode,
     /// 1: the calling thread only (the default; what an event loop wants). 0: all cores of
-    /// the current rayon pool. N: at most N parts in parallel.
+    /// the current rayon pool. N: at most N parts in parallel. Ignored (always the calling
+    /// thread) when the crate is built without its `rayon` feature.
     pub threads: usize,
     /// The backend to use; `None` means [`Backend::active`].
     pub backend: Option<Backend>,
@@ -183,17 +185,39 @@ trait Job: Sized + Send {
 
 /// How many parallel parts a batch of `n` keys is cut into.
 fn parts_for(n: usize, threads: usize) -> usize {
-    if threads == 1 || n < PARALLEL_CUTOFF {
+    if !cfg!(feature = "rayon") || threads == 1 || n < PARALLEL_CUTOFF {
         return 1;
     }
     let wanted = if threads == 0 {
         // A few parts per thread, so a core slowed by other work does not hold up the batch.
-        rayon::current_num_threads() * 4
+        pool_threads() * 4
     } else {
         threads
     };
     // Each part keeps at least half the cut-off, or splitting costs more than it gains.
     wanted.min(n / (PARALLEL_CUTOFF / 2)).max(1)
+}
+
+/// Threads in the current rayon pool.
+#[cfg(feature = "rayon")]
+fn pool_threads() -> usize {
+    rayon::current_num_threads()
+}
+
+/// Without rayon there is no pool: `parts_for` never asks, every batch is one part.
+#[cfg(not(feature = "rayon"))]
+fn pool_threads() -> usize {
+    1
+}
+
+/// Runs both halves, on the rayon pool.
+#[cfg(feature = "rayon")]
+use rayon::join;
+
+/// Without rayon, `run_parts` only ever sees one part; this keeps it compiling the same way.
+#[cfg(not(feature = "rayon"))]
+fn join<RA, RB>(a: impl FnOnce() -> RA, b: impl FnOnce() -> RB) -> (RA, RB) {
+    (a(), b())
 }
 
 fn drive<J: Job>(job: J, opts: &BatchOptions) -> J::Output {
@@ -208,7 +232,7 @@ fn run_parts<J: Job>(job: J, parts: usize, backend: Backend, mode: Mode) -> J::O
     let left_parts = parts / 2;
     let mid = job.len() * left_parts / parts;
     let (left, right) = job.split_at(mid);
-    let (a, b) = rayon::join(
+    let (a, b) = join(
         || run_parts(left, left_parts, backend, mode),
         || run_parts(right, parts - left_parts, backend, mode),
     );

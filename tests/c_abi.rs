@@ -230,3 +230,60 @@ fn c_static_under_valgrind() {
     // What valgrind's CPU offers decides the backend; say which one was checked.
     eprintln!("valgrind ran {}", stdout.lines().last().unwrap_or_default());
 }
+
+/// Compiles `source` (C++) with `std_flag`, syntax only, against the headers; returns whether
+/// it compiled and what the compiler said.
+fn cpp_syntax_check(name: &str, source: &str, std_flag: &str) -> (bool, String) {
+    let root = root();
+    let work = lib_dir().join("..").join("c_abi").join("cpp-header");
+    std::fs::create_dir_all(&work).expect("create the test build directory");
+    let path = work.join(name);
+    std::fs::write(&path, source).expect("write the test program");
+    let compiler = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    let output = Command::new(&compiler)
+        .arg(std_flag)
+        .args(["-Wall", "-Wextra", "-Werror", "-fsyntax-only"])
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg("-I")
+        .arg(root.join("bindings/cpp"))
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {compiler}: {e}"));
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.success(), said)
+}
+
+/// Below C++17 the wrapper stops at its first line with a message that says what to do,
+/// instead of failing inside `std::string_view` uses.
+#[test]
+fn cpp_header_below_cpp17_says_why() {
+    let program = "#include \"wsaccept.hpp\"\nint main() { return 0; }\n";
+    let (ok, said) = cpp_syntax_check("cxx14.cpp", program, "-std=c++14");
+    assert!(!ok, "wsaccept.hpp compiled as C++14");
+    assert!(said.contains("wsaccept.hpp needs C++17 or later"), "{said}");
+    // The #error is the only complaint: compilation stops before the C++17 code.
+    assert_eq!(said.matches(": error:").count(), 1, "{said}");
+    let (ok, said) = cpp_syntax_check("cxx17.cpp", program, "-std=c++17");
+    assert!(ok, "{said}");
+}
+
+/// `using namespace wsaccept;` next to POSIX's `key_t` (<sys/types.h>) is unambiguous: the
+/// wrapper's key slot is `key_array`.
+#[test]
+fn cpp_header_names_do_not_clash_with_posix() {
+    let program = r#"#include <sys/types.h>
+#include <sys/ipc.h>
+#include "wsaccept.hpp"
+using namespace wsaccept;
+int main() {
+    key_t ipc_key = ftok("/", 1);
+    key_array slot{};
+    accept_array out{};
+    (void)ipc_key;
+    return slot.size() == key_len && out.size() == accept_len ? 0 : 1;
+}
+"#;
+    let (ok, said) = cpp_syntax_check("posix.cpp", program, "-std=c++17");
+    assert!(ok, "{said}");
+}
