@@ -2,8 +2,8 @@
 //! system compilers and runs them, each linked once against `libwsaccept.a` and once against
 //! `libwsaccept.so`, under AddressSanitizer and UndefinedBehaviorSanitizer.
 //!
-//! The libraries are the ones cargo built for this test run's profile (`target/debug/deps` or
-//! `target/release/deps`, found from the test executable's path). A missing compiler, a compile
+//! The libraries are built from the current sources for this test run's profile
+//! (`common::clibs`: `cargo build -p wsaccept-capi`, into `target/debug` or `target/release`). A missing compiler, a compile
 //! error, a sanitizer report or a failed check fails the test; nothing is skipped.
 //! `CC` and `CXX` override the compilers (`cc`, `c++`).
 //!
@@ -31,20 +31,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Where this test run's libraries are: `cargo test` compiles the library with all its crate
-/// types (rlib, cdylib, staticlib) into `target/<profile>/deps/`, next to the test executable
-/// (it copies them up to `target/<profile>/` only for `cargo build`, so those may be stale).
+mod common;
+
+/// Where this test run's libraries are (built now from the current sources if needed).
 fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("path of the test executable");
-    let dir = exe.parent().expect("target/<profile>/deps/<test>");
-    for lib in ["libwsaccept.a", "libwsaccept.so"] {
-        assert!(
-            dir.join(lib).is_file(),
-            "{} not found next to the test executable; cargo should build it with the tests",
-            dir.join(lib).display()
-        );
-    }
-    dir.to_path_buf()
+    common::clibs::c_library_dir().to_path_buf()
 }
 
 fn run(cmd: &mut Command, what: &str) {

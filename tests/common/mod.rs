@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod capi;
+pub mod clibs;
 
 use base64::Engine as _;
 use sha1::{Digest, Sha1};
