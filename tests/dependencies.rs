@@ -46,9 +46,16 @@ const NOT_IN_A_LIBRARY_BUILD: &[&str] = &[
 #[test]
 fn default_features_bring_only_the_library() {
     let tree = library_tree(&[]);
-    assert_eq!(tree.first().map(String::as_str), Some("wsaccept"), "{tree:?}");
+    assert_eq!(
+        tree.first().map(String::as_str),
+        Some("wsaccept"),
+        "{tree:?}"
+    );
     for name in NOT_IN_A_LIBRARY_BUILD {
-        assert!(!tree.iter().any(|p| p == name), "{name} in the library's tree: {tree:?}");
+        assert!(
+            !tree.iter().any(|p| p == name),
+            "{name} in the library's tree: {tree:?}"
+        );
     }
     // What it does need: the SHA-1 compression, base64-simd, the thread pool, randomness.
     for name in ["sha1", "base64-simd", "rayon", "getrandom", "rand_chacha"] {
@@ -59,7 +66,13 @@ fn default_features_bring_only_the_library() {
 #[test]
 fn without_default_features_no_thread_pool() {
     let tree = library_tree(&["--no-default-features"]);
-    for name in NOT_IN_A_LIBRARY_BUILD.iter().chain(&["rayon", "rayon-core"]) {
-        assert!(!tree.iter().any(|p| p == name), "{name} in the tree: {tree:?}");
+    for name in NOT_IN_A_LIBRARY_BUILD
+        .iter()
+        .chain(&["rayon", "rayon-core"])
+    {
+        assert!(
+            !tree.iter().any(|p| p == name),
+            "{name} in the tree: {tree:?}"
+        );
     }
 }
