@@ -17,9 +17,13 @@ use core::ptr;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use ffi::wsaccept_status;
 use sha1::{Digest, Sha1};
-use wsaccept::ffi::{self, wsaccept_status};
 use wsaccept::{Backend, BatchOptions, KeyError, KeyStatus, Mode, Verdict};
+
+/// The C ABI, declared as a C program sees it (the library's own `ffi` module is private).
+#[path = "../tests/common/capi.rs"]
+mod ffi;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -928,11 +932,15 @@ fn response_case(
 
 fn ffi_strings(inp: &mut Input) {
     let status = i32::from_le_bytes([inp.byte(), inp.byte(), inp.byte(), inp.byte()]);
-    for p in [
-        ffi::wsaccept_strerror(status),
-        ffi::wsaccept_version(),
-        ffi::wsaccept_backend(),
-    ] {
+    // SAFETY: these take no pointers; any `int` is a valid argument to wsaccept_strerror.
+    let strings = unsafe {
+        [
+            ffi::wsaccept_strerror(status),
+            ffi::wsaccept_version(),
+            ffi::wsaccept_backend(),
+        ]
+    };
+    for p in strings {
         assert!(!p.is_null());
         // SAFETY: the library promises a static NUL-terminated string.
         let s = unsafe { CStr::from_ptr(p) };

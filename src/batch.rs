@@ -4,7 +4,8 @@
 //! split themselves in two and how to run on one thread. `drive` decides how many parts to
 //! make from the thread option and the batch size, and runs them with `rayon::join` in the
 //! pool [`crate::pool`] picks (after a `fork()`, one of the child's own); one part never
-//! touches rayon, so a thread count of 1 means no pool is ever started.
+//! touches rayon, so a thread count of 1 means no pool is ever started. Without the `rayon`
+//! feature every batch is one part, on the calling thread, whatever the thread option.
 //!
 //! Nothing here allocates: keys that need gathering or statuses the caller did not ask for go
 //! through fixed stack buffers of [`CHUNK`] keys.
@@ -35,7 +36,8 @@ pub struct BatchOptions {
     /// 1: the calling thread only (the default; what an event loop wants). 0: all cores of
     /// the current rayon pool. N: at most N parts in parallel. In a process forked after a
     /// parallel batch, "the current pool" is one of the child's own (rayon's global pool has
-    /// no threads there; see `crate::pool`).
+    /// no threads there; see `crate::pool`). Ignored (always the calling thread) when the
+    /// crate is built without its `rayon` feature.
     pub threads: usize,
     /// The backend to use; `None` means [`Backend::active`].
     pub backend: Option<Backend>,
@@ -184,6 +186,7 @@ trait Job: Sized + Send {
     fn combine(a: Self::Output, b: Self::Output) -> Self::Output;
 }
 
+#[cfg(feature = "rayon")]
 /// How many parallel parts a batch of `n` keys is cut into, in a pool of `pool_threads`
 /// threads (`None`: no pool may be used, see [`crate::pool`]).
 fn parts_for(n: usize, threads: usize, pool_threads: Option<usize>) -> usize {
@@ -203,15 +206,28 @@ fn parts_for(n: usize, threads: usize, pool_threads: Option<usize>) -> usize {
 fn drive<J: Job>(job: J, opts: &BatchOptions) -> J::Output {
     let (backend, mode) = (opts.resolved_backend(), opts.mode);
     let n = job.len();
-    if opts.threads == 1 || n < PARALLEL_CUTOFF {
+    if !cfg!(feature = "rayon") || opts.threads == 1 || n < PARALLEL_CUTOFF {
         return job.run(backend, mode);
     }
-    // The pool is chosen (and, in a forked child, started) only for batches that go parallel.
+    run_parallel(job, opts.threads, backend, mode)
+}
+
+/// The pool is chosen (and, in a forked child, started) only for batches that go parallel.
+#[cfg(feature = "rayon")]
+fn run_parallel<J: Job>(job: J, threads: usize, backend: Backend, mode: Mode) -> J::Output {
+    let n = job.len();
     crate::pool::install(|pool_threads| {
-        run_parts(job, parts_for(n, opts.threads, pool_threads), backend, mode)
+        run_parts(job, parts_for(n, threads, pool_threads), backend, mode)
     })
 }
 
+/// Without rayon there is no pool: `drive` never gets here, every batch is one part.
+#[cfg(not(feature = "rayon"))]
+fn run_parallel<J: Job>(job: J, _threads: usize, backend: Backend, mode: Mode) -> J::Output {
+    job.run(backend, mode)
+}
+
+#[cfg(feature = "rayon")]
 fn run_parts<J: Job>(job: J, parts: usize, backend: Backend, mode: Mode) -> J::Output {
     if parts <= 1 {
         return job.run(backend, mode);

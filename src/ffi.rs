@@ -770,9 +770,103 @@ pub unsafe extern "C" fn wsaccept_write_response(
     })
 }
 
+/// The declarations the integration tests and fuzz checks call this ABI through (the module
+/// is private: the C symbols are not Rust API); `declarations_match_the_exports` holds them to
+/// the definitions above.
+#[cfg(test)]
+#[macro_use]
+#[path = "../tests/common/capi.rs"]
+mod decls;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each declaration in `tests/common/capi.rs` has its export's exact type (a difference is
+    /// a compile error here) and each constant and status code its value.
+    #[test]
+    fn declarations_match_the_exports() {
+        macro_rules! same_signature {
+            ($(fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty;)*) => {$(
+                let _: unsafe extern "C" fn($($ty),*) -> $ret = super::$name;
+                let _: unsafe extern "C" fn($($ty),*) -> $ret = super::decls::$name;
+            )*};
+        }
+        wsaccept_capi_functions!(same_signature);
+
+        use super::decls as d;
+        let sizes = [
+            (d::WSACCEPT_KEY_LEN, WSACCEPT_KEY_LEN),
+            (d::WSACCEPT_ACCEPT_LEN, WSACCEPT_ACCEPT_LEN),
+            (
+                d::WSACCEPT_MAX_LENIENT_KEY_LEN,
+                WSACCEPT_MAX_LENIENT_KEY_LEN,
+            ),
+            (d::WSACCEPT_MAX_THREADS, WSACCEPT_MAX_THREADS),
+            (d::WSACCEPT_RESPONSE_LEN, WSACCEPT_RESPONSE_LEN),
+            (
+                d::WSACCEPT_PROTOCOL_HEADER_OVERHEAD,
+                WSACCEPT_PROTOCOL_HEADER_OVERHEAD,
+            ),
+            (d::WSACCEPT_RESPONSE_BUF_LEN, WSACCEPT_RESPONSE_BUF_LEN),
+        ];
+        for (declared, defined) in sizes {
+            assert_eq!(declared, defined);
+        }
+        let ints = [
+            (d::WSACCEPT_MODE_STRICT, WSACCEPT_MODE_STRICT),
+            (d::WSACCEPT_MODE_LENIENT, WSACCEPT_MODE_LENIENT),
+            (d::WSACCEPT_MATCH, WSACCEPT_MATCH),
+            (d::WSACCEPT_MISMATCH, WSACCEPT_MISMATCH),
+        ];
+        for (declared, defined) in ints {
+            assert_eq!(declared, defined);
+        }
+        let statuses = [
+            (d::wsaccept_status::WSACCEPT_OK, WSACCEPT_OK),
+            (
+                d::wsaccept_status::WSACCEPT_NULL_POINTER,
+                WSACCEPT_NULL_POINTER,
+            ),
+            (d::wsaccept_status::WSACCEPT_KEY_LENGTH, WSACCEPT_KEY_LENGTH),
+            (
+                d::wsaccept_status::WSACCEPT_KEY_ALPHABET,
+                WSACCEPT_KEY_ALPHABET,
+            ),
+            (
+                d::wsaccept_status::WSACCEPT_KEY_PADDING,
+                WSACCEPT_KEY_PADDING,
+            ),
+            (
+                d::wsaccept_status::WSACCEPT_KEY_NONCANONICAL,
+                WSACCEPT_KEY_NONCANONICAL,
+            ),
+            (
+                d::wsaccept_status::WSACCEPT_BAD_ARGUMENT,
+                WSACCEPT_BAD_ARGUMENT,
+            ),
+            (
+                d::wsaccept_status::WSACCEPT_BUFFER_TOO_SMALL,
+                WSACCEPT_BUFFER_TOO_SMALL,
+            ),
+            (
+                d::wsaccept_status::WSACCEPT_INTERNAL_ERROR,
+                WSACCEPT_INTERNAL_ERROR,
+            ),
+            (
+                d::wsaccept_status::WSACCEPT_RANDOM_FAILURE,
+                WSACCEPT_RANDOM_FAILURE,
+            ),
+        ];
+        for (declared, defined) in statuses {
+            assert_eq!(declared as c_int, defined as c_int, "{declared:?}");
+        }
+        // Every defined code is in the list: the codes run from 0 down without gaps.
+        assert_eq!(
+            status_text(-(statuses.len() as c_int)),
+            c"unknown wsaccept status code"
+        );
+    }
 
     fn guarded_panic() -> c_int {
         ffi_guard!({

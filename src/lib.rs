@@ -10,32 +10,55 @@
 //! assert!(wsaccept::verify("dGhlIHNhbXBsZSBub25jZQ==", " s3pPLMBiTxaQ9kYGzzhZRbK+xOo=").unwrap());
 //! ```
 //!
-//! Modules, one concern each:
-//! - [`key`]: the key rules (strict and lenient), errors and per-item statuses;
-//! - [`mod@accept`]: the 28-byte accept value;
-//! - `compute`: SHA-1 of one key over the two precomputed padded blocks;
-//! - [`mod@backend`]: interchangeable engines for blocks of keys, chosen at run time;
-//! - [`batch`]: the batch driver (contiguous, scattered, verify; one thread or many);
-//! - `pool`: which rayon pool a parallel batch uses, and a pool of its own after `fork()`;
-//! - [`keygen`]: random and seeded key generation;
-//! - [`response`]: the server's `101 Switching Protocols` response;
-//! - [`ffi`]: the C ABI (`include/wsaccept.h`).
+//! ## What to call
+//!
+//! - **One key** (a server's handshake, a client's check): [`accept`], [`accept_lenient`],
+//!   [`accept_with_mode`] return an [`Accept`]; [`verify`], [`verify_with_mode`] compare one;
+//!   failures are a [`KeyError`].
+//! - **Many keys**: [`accept_batch`] (keys back to back), [`accept_keys`] (24-byte arrays),
+//!   [`accept_scattered`] (keys anywhere, any length), [`verify_batch`] (a load generator's
+//!   check), all steered by [`BatchOptions`] (threads, [`Mode`], backend) and reporting one
+//!   [`KeyStatus`] per key, a [`BatchError`] for unusable buffers, a [`Verdict`] or
+//!   [`VerifySummary`] when verifying.
+//! - **Keys to send**: [`KeyGen`] (OS randomness or a reproducible seed) fills [`Key`]s, and
+//!   their accepts with them; [`GenerateError`] when it cannot.
+//! - **The whole response**: [`write_response`] writes `101 Switching Protocols` into a
+//!   caller's buffer ([`response_len`] says how much it needs; [`ResponseError`]).
+//! - **Key rules alone**: [`parse_strict`], [`parse_lenient`], [`check_strict`], [`trim_ows`],
+//!   and the sizes [`KEY_LEN`], [`ACCEPT_LEN`], [`MAX_LENIENT_KEY_LEN`], [`GUID`].
+//! - **Backends** (the engine batches run on, chosen from the CPU once per process):
+//!   [`backend`] names the one in use; [`Backend`] and [`BackendKind`] list, detect and pick
+//!   them; batches below [`PARALLEL_CUTOFF`] keys stay on the calling thread.
+//!
+//! Every item lives at the crate root; the modules behind them are private.
+//!
+//! ## Features
+//!
+//! - `rayon` (default): batches with `threads != 1` and at least [`PARALLEL_CUTOFF`] keys run
+//!   in parallel on rayon's pool. Without it every batch runs on the calling thread and the
+//!   thread option is ignored.
+//! - `capi` (default): the C ABI, the `wsaccept_*` symbols of `libwsaccept.so`/`.a` declared in
+//!   `include/wsaccept.h` (documented there, not here: it is not a Rust API). A Rust program
+//!   that does not export them can turn it off (`default-features = false, features =
+//!   ["rayon"]`); cargo-c builds with it.
 
-pub mod accept;
-pub mod backend;
-pub mod batch;
+mod accept;
+mod backend;
+mod batch;
 mod compute;
-pub mod ffi;
-pub mod key;
-pub mod keygen;
+#[cfg(feature = "capi")]
+mod ffi;
+mod key;
+mod keygen;
+#[cfg(feature = "rayon")]
 mod pool;
-pub mod response;
+mod response;
 
 pub use accept::Accept;
 pub use backend::{Backend, BackendKind};
 pub use batch::{
     accept_batch, accept_keys, accept_scattered, verify_batch, BatchError, BatchOptions, Verdict,
-    VerifySummary, CHUNK, PARALLEL_CUTOFF,
+    VerifySummary, PARALLEL_CUTOFF,
 };
 pub use key::{
     check_strict, parse_lenient, parse_strict, trim_ows, Key, KeyError, KeyStatus, Mode,

@@ -2,8 +2,8 @@
 //! system compilers and runs them, each linked once against `libwsaccept.a` and once against
 //! `libwsaccept.so`, under AddressSanitizer and UndefinedBehaviorSanitizer.
 //!
-//! The libraries are the ones cargo built for this test run's profile (`target/debug/deps` or
-//! `target/release/deps`, found from the test executable's path). A missing compiler, a compile
+//! The libraries are built from the current sources for this test run's profile
+//! (`common::clibs`: `cargo build -p wsaccept-capi`, into `target/debug` or `target/release`). A missing compiler, a compile
 //! error, a sanitizer report or a failed check fails the test; nothing is skipped.
 //! `CC` and `CXX` override the compilers (`cc`, `c++`).
 //!
@@ -31,20 +31,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Where this test run's libraries are: `cargo test` compiles the library with all its crate
-/// types (rlib, cdylib, staticlib) into `target/<profile>/deps/`, next to the test executable
-/// (it copies them up to `target/<profile>/` only for `cargo build`, so those may be stale).
+mod common;
+
+/// Where this test run's libraries are (built now from the current sources if needed).
 fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("path of the test executable");
-    let dir = exe.parent().expect("target/<profile>/deps/<test>");
-    for lib in ["libwsaccept.a", "libwsaccept.so"] {
-        assert!(
-            dir.join(lib).is_file(),
-            "{} not found next to the test executable; cargo should build it with the tests",
-            dir.join(lib).display()
-        );
-    }
-    dir.to_path_buf()
+    common::clibs::c_library_dir().to_path_buf()
 }
 
 fn run(cmd: &mut Command, what: &str) {
@@ -233,4 +224,61 @@ fn c_static_under_valgrind() {
     assert!(stdout.contains(", 0 failed"), "{stdout}");
     // What valgrind's CPU offers decides the backend; say which one was checked.
     eprintln!("valgrind ran {}", stdout.lines().last().unwrap_or_default());
+}
+
+/// Compiles `source` (C++) with `std_flag`, syntax only, against the headers; returns whether
+/// it compiled and what the compiler said.
+fn cpp_syntax_check(name: &str, source: &str, std_flag: &str) -> (bool, String) {
+    let root = root();
+    let work = lib_dir().join("..").join("c_abi").join("cpp-header");
+    std::fs::create_dir_all(&work).expect("create the test build directory");
+    let path = work.join(name);
+    std::fs::write(&path, source).expect("write the test program");
+    let compiler = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    let output = Command::new(&compiler)
+        .arg(std_flag)
+        .args(["-Wall", "-Wextra", "-Werror", "-fsyntax-only"])
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg("-I")
+        .arg(root.join("bindings/cpp"))
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {compiler}: {e}"));
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.success(), said)
+}
+
+/// Below C++17 the wrapper stops at its first line with a message that says what to do,
+/// instead of failing inside `std::string_view` uses.
+#[test]
+fn cpp_header_below_cpp17_says_why() {
+    let program = "#include \"wsaccept.hpp\"\nint main() { return 0; }\n";
+    let (ok, said) = cpp_syntax_check("cxx14.cpp", program, "-std=c++14");
+    assert!(!ok, "wsaccept.hpp compiled as C++14");
+    assert!(said.contains("wsaccept.hpp needs C++17 or later"), "{said}");
+    // The #error is the only complaint: compilation stops before the C++17 code.
+    assert_eq!(said.matches(": error:").count(), 1, "{said}");
+    let (ok, said) = cpp_syntax_check("cxx17.cpp", program, "-std=c++17");
+    assert!(ok, "{said}");
+}
+
+/// `using namespace wsaccept;` next to POSIX's `key_t` (<sys/types.h>) is unambiguous: the
+/// wrapper's key slot is `key_array`.
+#[test]
+fn cpp_header_names_do_not_clash_with_posix() {
+    let program = r#"#include <sys/types.h>
+#include <sys/ipc.h>
+#include "wsaccept.hpp"
+using namespace wsaccept;
+int main() {
+    key_t ipc_key = ftok("/", 1);
+    key_array slot{};
+    accept_array out{};
+    (void)ipc_key;
+    return slot.size() == key_len && out.size() == accept_len ? 0 : 1;
+}
+"#;
+    let (ok, said) = cpp_syntax_check("posix.cpp", program, "-std=c++17");
+    assert!(ok, "{said}");
 }

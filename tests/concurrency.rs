@@ -1,5 +1,5 @@
 //! Concurrency: many threads calling every entry point at once, through the Rust API and
-//! through the C ABI (`wsaccept::ffi` as unsafe Rust functions), for a bounded time, with every
+//! through the C ABI (its symbols declared in `tests/common/capi.rs`), for a bounded time, with every
 //! result checked against the oracle; and C ABI batches started from inside a caller's own
 //! rayon pool, which must finish (a watchdog turns a deadlock into a failure).
 
@@ -10,9 +10,9 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::capi as ffi;
 use common::{oracle, Rng};
 use rayon::prelude::*;
-use wsaccept::ffi;
 use wsaccept::{accept_batch, accept_scattered, verify_batch, Accept, BatchOptions, KeyStatus};
 
 const THREADS: usize = 12;

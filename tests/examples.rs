@@ -2,8 +2,8 @@
 //! WebSocket peers nobody here wrote: Python `websockets` and Node `ws`. Both libraries check
 //! `Sec-WebSocket-Accept` themselves, so a completed handshake is an independent check.
 //!
-//! Run with `cargo test --release --test examples`: the C programs link the library that this
-//! very test build produced (`target/<profile>/libwsaccept.a`).
+//! Run with `cargo test --release --test examples`: the C programs link the library built from
+//! the current sources for this profile (`common::clibs`, `target/<profile>/libwsaccept.a`).
 //!
 //! Needs: a C compiler and make; `pip install -r tests/peers/requirements.txt`;
 //! `cd tests/peers && npm ci`. A missing peer fails the test with that command; it never
@@ -12,6 +12,8 @@
 //! All traffic stays on 127.0.0.1; every server binds port 0 and reports the port it got, so
 //! there are no port races. Every child process is owned by a guard that kills it on drop,
 //! including when an assertion fails.
+
+mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -37,40 +39,10 @@ fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string())
 }
 
-/// The profile directory this test binary was built into (`target/release` under
-/// `cargo test --release`); the library built alongside the test lives there.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    // target/<profile>/deps/examples-<hash>
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("test binary in target/<profile>/deps")
-        .to_path_buf()
-}
-
-/// Where the static library built for this test run is. `cargo build --release` puts it in
-/// `target/release`; `cargo test --release` alone only writes `target/release/deps`. Take the
-/// newer of the two, so a stale `cargo build` leftover never shadows what this run built.
+/// Where the static library built for this test run is (`common::clibs` builds it now from the
+/// current sources if needed).
 fn library_dir() -> Result<PathBuf, String> {
-    let profile = profile_dir();
-    let newest = [profile.clone(), profile.join("deps")]
-        .into_iter()
-        .filter_map(|dir| {
-            let modified = std::fs::metadata(dir.join("libwsaccept.a"))
-                .ok()?
-                .modified()
-                .ok()?;
-            Some((modified, dir))
-        })
-        .max_by_key(|(modified, _)| *modified);
-    match newest {
-        Some((_, dir)) => Ok(dir),
-        None => Err(format!(
-            "libwsaccept.a not found in {} (nor its deps/): build the library first with \
-             `cargo build --release`, then run `cargo test --release --test examples`",
-            profile.display()
-        )),
-    }
+    Ok(common::clibs::c_library_dir().to_path_buf())
 }
 
 /// Builds the C examples once per test run (tests run in parallel threads) and returns the

@@ -8,8 +8,8 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use common::capi::{self as ffi, wsaccept_status};
 use common::{oracle, Rng};
-use wsaccept::ffi::{self, wsaccept_status};
 use wsaccept::{
     accept_batch, accept_keys, accept_scattered, verify_batch, Accept, BatchOptions, KeyStatus,
     Mode, MAX_LENIENT_KEY_LEN,

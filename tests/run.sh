@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need (Python and Node
-# WebSocket peers, pytest), builds the release library, then runs every Rust test (unit,
-# integration, property, CLI, C/C++ ABI and example-peer tests) and the Python binding tests.
+# WebSocket peers, pytest, cargo-c), builds the release library, then runs every Rust test
+# (unit, integration, property, CLI, C/C++ ABI, example-peer and dependency-tree tests), the
+# C/C++ install test (cargo cinstall + pkg-config and CMake consumers) and the Python package's
+# tests against a fresh `pip install` of it.
 #
 #   bash tests/run.sh
 set -euo pipefail
@@ -24,7 +26,16 @@ say "backends this CPU has, each checked against the reference (tests/backends.r
 ./target/release/wsaccept backends
 cargo test --release --test backends -- --nocapture 2>&1 | grep -E 'SKIPPED|^test result' || true
 
-if [ -d bindings/python/tests ]; then
-    say "Python binding tests"
-    python3 -m pytest -q bindings/python
-fi
+say "install: cargo cinstall into a temporary prefix, pkg-config and CMake consumers (tests/install.sh)"
+bash tests/install.sh
+
+say "Python: pip install ./bindings/python into a fresh venv, pytest against the installed package"
+venv=target/py-venv
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install -q --upgrade pip
+# Its own cargo target directory: the package builds the library with other features than the
+# workspace build, and would otherwise make target/release rebuild.
+CARGO_TARGET_DIR="$PWD/target/python" "$venv/bin/python" -m pip install -q ./bindings/python \
+    -r bindings/python/requirements-test.txt
+"$venv/bin/python" -m pytest -q bindings/python

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Rust, only where it is missing, so a second run
 # costs nothing: a C/C++ toolchain with the sanitizer runtimes, Node.js and npm, the Python
-# packages (pytest, websockets), the Node `ws` package for the peer tests, and valgrind for the
-# C ABI memcheck run.
+# packages (pytest, websockets), the Node `ws` package for the peer tests, valgrind for the
+# C ABI memcheck run, cmake, pkg-config and python3-venv for the install tests, and two pinned
+# cargo tools: cargo-c (tests/install.sh) and cbindgen (tools/header.sh, CI's header check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +12,11 @@ command -v cc >/dev/null && command -v c++ >/dev/null && command -v make >/dev/n
     || apt_packages+=(build-essential)
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
 command -v valgrind >/dev/null || apt_packages+=(valgrind)
+command -v cmake >/dev/null || apt_packages+=(cmake)
+command -v pkg-config >/dev/null || apt_packages+=(pkg-config)
 command -v python3 >/dev/null || apt_packages+=(python3 python3-pip)
 python3 -m pip --version >/dev/null 2>&1 || apt_packages+=(python3-pip)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 if [ ${#apt_packages[@]} -gt 0 ]; then
     echo "setup: apt-get install ${apt_packages[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -30,4 +34,17 @@ fi
 if [ ! -d tests/peers/node_modules/ws ]; then
     echo "setup: npm ci (tests/peers)"
     (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Pinned cargo tools, built from source once (cargo-c takes ~20 minutes on 2 cores). Newer
+# cargo-c releases need a newer rustc; a different cbindgen may format the header differently.
+CARGO_C_VERSION=0.10.24
+CBINDGEN_VERSION=0.27.0
+if ! cargo cinstall --version 2>/dev/null | grep -q "^cargo-c $CARGO_C_VERSION"; then
+    echo "setup: cargo install cargo-c --version $CARGO_C_VERSION --locked"
+    cargo install cargo-c --version "$CARGO_C_VERSION" --locked
+fi
+if [ "$(cbindgen --version 2>/dev/null)" != "cbindgen $CBINDGEN_VERSION" ]; then
+    echo "setup: cargo install cbindgen --version $CBINDGEN_VERSION --locked"
+    cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --force
 fi

@@ -4,13 +4,19 @@
 // value or a negative status code (wsaccept::status). Only the calls that allocate
 // (std::string / std::vector results) can throw, and only std::bad_alloc.
 //
-//   auto r = wsaccept::accept(key);            // result<accept_t>, accept_t = std::array<char, 28>
+//   auto r = wsaccept::accept(key);            // result<accept_array>, accept_array = std::array<char, 28>
 //   if (!r) log(r.message());                  // "key has the wrong length", ...
 //   else send(r->data(), r->size());
 //
 // Link as for the C API: -lwsaccept (shared) or libwsaccept.a plus its native libraries.
 #ifndef WSACCEPT_HPP
 #define WSACCEPT_HPP
+
+// std::string_view, inline variables and class template argument deduction are C++17; older
+// standards would fail deep inside this header with errors that do not say why.
+#if !defined(__cplusplus) || (defined(_MSVC_LANG) ? _MSVC_LANG : __cplusplus) < 201703L
+#error "wsaccept.hpp needs C++17 or later: compile with -std=c++17 (CMake: the wsaccept::wsaccept targets add cxx_std_17); from C, include wsaccept.h"
+#else  // C++17: the whole wrapper (the #error alone does not stop the compiler)
 
 #include <array>
 #include <cstddef>
@@ -28,11 +34,12 @@ namespace wsaccept {
 inline constexpr std::size_t key_len = WSACCEPT_KEY_LEN;
 inline constexpr std::size_t accept_len = WSACCEPT_ACCEPT_LEN;
 
-/// A client key slot (24 bytes, no NUL) and an accept (28 bytes, no NUL).
-using key_t = std::array<char, WSACCEPT_KEY_LEN>;
-using accept_t = std::array<char, WSACCEPT_ACCEPT_LEN>;
-static_assert(sizeof(key_t) == WSACCEPT_KEY_LEN, "key_t must be exactly 24 bytes");
-static_assert(sizeof(accept_t) == WSACCEPT_ACCEPT_LEN, "accept_t must be exactly 28 bytes");
+/// A client key slot (24 bytes, no NUL) and an accept (28 bytes, no NUL). Not `key_t`: POSIX
+/// has a `key_t` (<sys/types.h>), and `using namespace wsaccept;` would make it ambiguous.
+using key_array = std::array<char, WSACCEPT_KEY_LEN>;
+using accept_array = std::array<char, WSACCEPT_ACCEPT_LEN>;
+static_assert(sizeof(key_array) == WSACCEPT_KEY_LEN, "key_array must be exactly 24 bytes");
+static_assert(sizeof(accept_array) == WSACCEPT_ACCEPT_LEN, "accept_array must be exactly 28 bytes");
 
 /// The C status codes, as a scoped enum.
 enum class status : int {
@@ -103,12 +110,12 @@ inline std::string_view version() noexcept { return wsaccept_version(); }
 inline std::string_view backend() noexcept { return wsaccept_backend(); }
 
 /// The accept as a std::string (28 characters).
-inline std::string to_string(const accept_t &a) { return std::string(a.data(), a.size()); }
-inline std::string_view view(const accept_t &a) noexcept { return {a.data(), a.size()}; }
+inline std::string to_string(const accept_array &a) { return std::string(a.data(), a.size()); }
+inline std::string_view view(const accept_array &a) noexcept { return {a.data(), a.size()}; }
 
 /// The accept for one key (strict RFC 6455 rules, spaces/tabs around the key trimmed).
-inline result<accept_t> accept(std::string_view key, mode m = mode::strict) noexcept {
-    accept_t out{};
+inline result<accept_array> accept(std::string_view key, mode m = mode::strict) noexcept {
+    accept_array out{};
     int rc = m == mode::strict ? wsaccept_accept(key.data(), key.size(), out.data())
                                : wsaccept_accept_lenient(key.data(), key.size(), out.data());
     if (rc != WSACCEPT_OK) return detail::to_status(rc);
@@ -116,7 +123,7 @@ inline result<accept_t> accept(std::string_view key, mode m = mode::strict) noex
 }
 
 /// The accept for one key under the lenient rules.
-inline result<accept_t> accept_lenient(std::string_view key) noexcept {
+inline result<accept_array> accept_lenient(std::string_view key) noexcept {
     return accept(key, mode::lenient);
 }
 
@@ -136,7 +143,7 @@ inline result<std::size_t> accept_batch(const char *keys, std::size_t n, char *o
 }
 
 /// Contiguous batch over vectors: `out` is resized to keys.size(); `status_out`, if given, too.
-inline result<std::size_t> accept_batch(const std::vector<key_t> &keys, std::vector<accept_t> &out,
+inline result<std::size_t> accept_batch(const std::vector<key_array> &keys, std::vector<accept_array> &out,
                                         std::vector<std::int8_t> *status_out = nullptr,
                                         std::size_t threads = 1) {
     out.resize(keys.size());
@@ -156,8 +163,8 @@ inline result<std::size_t> verify_batch(const char *keys, const char *accepts, s
 }
 
 /// Batch verification over vectors of equal size (else status::bad_argument).
-inline result<std::size_t> verify_batch(const std::vector<key_t> &keys,
-                                        const std::vector<accept_t> &accepts,
+inline result<std::size_t> verify_batch(const std::vector<key_array> &keys,
+                                        const std::vector<accept_array> &accepts,
                                         std::vector<std::int8_t> *result_out = nullptr,
                                         std::size_t threads = 1) {
     if (keys.size() != accepts.size()) return status::bad_argument;
@@ -206,10 +213,10 @@ inline status generate(char *keys, char *accepts, std::size_t n, std::uint64_t s
 }
 
 /// n fresh keys and their accepts. seed 0 = OS randomness, otherwise reproducible.
-inline result<std::pair<std::vector<key_t>, std::vector<accept_t>>> generate(std::size_t n,
+inline result<std::pair<std::vector<key_array>, std::vector<accept_array>>> generate(std::size_t n,
                                                                              std::uint64_t seed) {
-    std::vector<key_t> keys(n);
-    std::vector<accept_t> accepts(n);
+    std::vector<key_array> keys(n);
+    std::vector<accept_array> accepts(n);
     status s = generate(detail::slot_ptr(keys), detail::slot_ptr(accepts), n, seed);
     if (s != status::ok) return s;
     return std::make_pair(std::move(keys), std::move(accepts));
@@ -236,4 +243,5 @@ inline result<std::string> response(std::string_view key, std::string_view proto
 
 }  // namespace wsaccept
 
+#endif  // C++17
 #endif  // WSACCEPT_HPP

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests: an independent oracle and key makers.
 #![allow(dead_code)]
 
+pub mod capi;
+pub mod clibs;
+
 use base64::Engine as _;
 use sha1::{Digest, Sha1};
 

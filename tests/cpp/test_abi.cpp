@@ -80,7 +80,7 @@ static void test_batches() {
             keys[n / 2][1] = '%';  // one invalid key
         }
         for (std::size_t threads : {1, 0, 2}) {
-            std::vector<wsaccept::accept_t> out;
+            std::vector<wsaccept::accept_array> out;
             std::vector<std::int8_t> st;
             auto r = wsaccept::accept_batch(keys, out, &st, threads);
             CHECK(r.ok() && *r == (n > 0 ? 1u : 0u));
@@ -88,7 +88,7 @@ static void test_batches() {
             for (std::size_t i = 0; i < n; i++) {
                 if (i == n / 2) {
                     CHECK(st[i] == WSACCEPT_KEY_ALPHABET);
-                    CHECK(out[i] == wsaccept::accept_t{});
+                    CHECK(out[i] == wsaccept::accept_array{});
                 } else {
                     CHECK(st[i] == WSACCEPT_OK);
                     CHECK(out[i] == accepts[i]);
@@ -108,8 +108,8 @@ static void test_batches() {
         auto v = wsaccept::verify_batch(kbuf.data() + 1, obuf.data() + 1, n);
         CHECK(v.ok() && *v == (n > 0 ? 1u : 0u));
     }
-    std::vector<wsaccept::key_t> k(2);
-    std::vector<wsaccept::accept_t> a(3);
+    std::vector<wsaccept::key_array> k(2);
+    std::vector<wsaccept::accept_array> a(3);
     CHECK(wsaccept::verify_batch(k, a).code() == wsaccept::status::bad_argument);
     CHECK(wsaccept::accept_batch(nullptr, 3, nullptr).code() == wsaccept::status::null_pointer);
     char out[28];
@@ -184,7 +184,7 @@ static void test_threads() {
     for (int t = 0; t < 4; t++)
         pool.emplace_back([t, &ok] {
             auto g = wsaccept::generate(3000, t + 1);
-            std::vector<wsaccept::accept_t> out;
+            std::vector<wsaccept::accept_array> out;
             bool good = g.ok();
             for (int round = 0; round < 3 && good; round++) {
                 good = wsaccept::accept_batch(g->first, out, nullptr, round % 3).value_or(99) == 0 &&

@@ -1,5 +1,4 @@
-import sys
-from pathlib import Path
-
-# Import the bindings from the source tree (bindings/python/wsaccept.py), no install step.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+"""The tests import the installed ``wsaccept`` package (``pip install ./bindings/python``;
+tests/run.sh does it in a fresh venv). Run from the repository root, pytest puts only this
+folder on ``sys.path``, so the source tree's ``bindings/python/wsaccept`` is never picked up by
+accident; ``test_installed.py`` checks which copy was imported and which library it loaded."""

@@ -25,7 +25,7 @@ def random_keys(n, seed):
 
 
 def test_library_info():
-    assert wsaccept.library_path().name.startswith("libwsaccept.so")
+    assert "libwsaccept" in wsaccept.library_path().name  # bundled _libwsaccept*.so or a build
     assert wsaccept.version().count(".") == 2
     assert wsaccept.backend()
     assert wsaccept.strerror(wsaccept.WSACCEPT_KEY_LENGTH)
@@ -174,3 +174,70 @@ def test_threads():
     for t in threads:
         t.join()
     assert errors == []
+
+
+# Integer arguments C would wrap (issue: threads=2**64 ran as 0, seed=2**64 as seed 0 = OS
+# randomness, seed=2**64+1 as seed 1) raise before reaching C.
+@pytest.mark.parametrize("threads", [2**64, 2**64 + 1, 2**70])
+def test_threads_out_of_size_t_range_raise(threads):
+    for call in (lambda: wsaccept.accept_batch(SAMPLE_KEY, threads=threads),
+                 lambda: wsaccept.verify_batch(SAMPLE_KEY, SAMPLE_ACCEPT, threads=threads),
+                 lambda: wsaccept.accept_scattered([SAMPLE_KEY], threads=threads)):
+        with pytest.raises(OverflowError):
+            call()
+
+
+def test_negative_threads_raise():
+    with pytest.raises(ValueError):
+        wsaccept.accept_batch(SAMPLE_KEY, threads=-1)
+    with pytest.raises(ValueError):
+        wsaccept.verify_batch(SAMPLE_KEY, SAMPLE_ACCEPT, threads=-1)
+    with pytest.raises(ValueError):
+        wsaccept.accept_scattered([SAMPLE_KEY], threads=-1)
+
+
+def test_threads_above_the_librarys_limit_are_its_bad_argument():
+    with pytest.raises(wsaccept.WsacceptError) as info:
+        wsaccept.accept_batch(SAMPLE_KEY, threads=2**64 - 1)
+    assert info.value.name == "WSACCEPT_BAD_ARGUMENT"
+
+
+@pytest.mark.parametrize("seed", [2**64, 2**64 + 1, 2**100])
+def test_seed_out_of_range_raises(seed):
+    with pytest.raises(OverflowError):
+        wsaccept.generate(3, seed=seed)
+
+
+def test_seed_range_edges():
+    with pytest.raises(ValueError):
+        wsaccept.generate(3, seed=-1)
+    top = wsaccept.generate(3, seed=2**64 - 1)
+    assert top == wsaccept.generate(3, seed=2**64 - 1)
+    assert top != wsaccept.generate(3, seed=1)
+
+
+def test_count_out_of_range_raises():
+    with pytest.raises(ValueError):
+        wsaccept.generate(-1)
+    with pytest.raises(OverflowError):
+        wsaccept.generate(2**64)
+    with pytest.raises(OverflowError):
+        wsaccept.generate(2**63 - 1)  # 28 bytes each overflows size_t
+
+
+def test_status_out_of_int_range_raises():
+    assert wsaccept.strerror(-(2**31))
+    with pytest.raises(OverflowError):
+        wsaccept.strerror(2**32 - 2)  # would wrap to -2, WSACCEPT_KEY_LENGTH
+    with pytest.raises(OverflowError):
+        wsaccept.strerror(-(2**31) - 1)
+
+
+@pytest.mark.parametrize("bad", [1.0, "1", None, True])
+def test_non_integer_arguments_raise_type_error(bad):
+    with pytest.raises(TypeError):
+        wsaccept.accept_batch(SAMPLE_KEY, threads=bad)
+    with pytest.raises(TypeError):
+        wsaccept.generate(1, seed=bad)
+    with pytest.raises(TypeError):
+        wsaccept.generate(bad)

@@ -1,14 +1,18 @@
-"""wsaccept for Python: ctypes bindings over libwsaccept.so, for load-testing harnesses.
+"""wsaccept for Python: ctypes bindings over libwsaccept, for load-testing harnesses.
 
-No compile step. The library is found, in order, at:
+``pip install ./bindings/python`` compiles the library and installs it inside this package
+(``wsaccept/_libwsaccept*.so``); that bundled library is always the one loaded when present.
+Without it (the module used straight from a source checkout), the library is found at:
   1. the path in the environment variable ``WSACCEPT_LIB``;
   2. ``$CARGO_TARGET_DIR/{release,debug}/libwsaccept.so`` if that variable is set;
-  3. ``<repo>/target/release/libwsaccept.so``, then ``<repo>/target/debug/libwsaccept.so``;
+  3. ``target/{release,debug}/libwsaccept.so`` of the checkout this file sits in;
   4. ``libwsaccept.so.0`` through the system loader (an installed library).
 
 Keys and accepts are ``bytes`` (``str`` is accepted as ASCII). Errors raise
 :class:`WsacceptError`, whose ``status`` is the C code and ``name`` its C name (e.g.
-``"WSACCEPT_KEY_LENGTH"``). Every call releases the GIL while the library works.
+``"WSACCEPT_KEY_LENGTH"``). Integer arguments are range-checked before they reach C: a value
+C would silently wrap (``threads=2**64``, ``seed=-1``) raises instead. Every call releases
+the GIL while the library works.
 
     >>> import wsaccept
     >>> wsaccept.accept(b"dGhlIHNhbXBsZSBub25jZQ==")
@@ -18,14 +22,17 @@ Keys and accepts are ``bytes`` (``str`` is accepted as ASCII). Errors raise
 from __future__ import annotations
 
 import ctypes
+import operator
 import os
+import sys
 from pathlib import Path
-from typing import NamedTuple, Optional, Sequence, Union
+from typing import Any, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 __all__ = [
     "KEY_LEN", "ACCEPT_LEN", "MAX_THREADS", "STATUS_NAMES", "WsacceptError", "BatchResult",
     "VerifyResult", "accept", "verify", "accept_batch", "verify_batch", "accept_scattered",
-    "generate", "response", "backend", "version", "strerror", "library_path",
+    "generate", "response", "backend", "version", "strerror", "library_path", "MODE_STRICT",
+    "MODE_LENIENT", "MAX_LENIENT_KEY_LEN", "RESPONSE_LEN", "PROTOCOL_HEADER_OVERHEAD",
 ]
 
 KEY_LEN = 24
@@ -33,8 +40,15 @@ ACCEPT_LEN = 28
 MAX_THREADS = 256
 MODE_STRICT = 0
 MODE_LENIENT = 1
+MAX_LENIENT_KEY_LEN = 256
+RESPONSE_LEN = 129
+PROTOCOL_HEADER_OVERHEAD = 26
 
-#: C status code -> C name, as in include/wsaccept.h.
+#: Largest value of a C ``size_t`` / ``uint64_t`` argument.
+_SIZE_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_size_t))) - 1
+_U64_MAX = (1 << 64) - 1
+
+#: C status code -> C name, as in include/wsaccept.h (tests/test_header.py checks they agree).
 STATUS_NAMES = {
     0: "WSACCEPT_OK",
     -1: "WSACCEPT_NULL_POINTER",
@@ -70,7 +84,7 @@ class BatchResult(NamedTuple):
     status: bytes
     invalid: int
 
-    def statuses(self) -> list:
+    def statuses(self) -> List[int]:
         """The per-item codes as signed ints."""
         return [b - 256 if b > 127 else b for b in self.status]
 
@@ -82,12 +96,32 @@ class VerifyResult(NamedTuple):
     result: bytes
     failed: int
 
-    def results(self) -> list:
+    def results(self) -> List[int]:
         """The per-item codes as signed ints."""
         return [b - 256 if b > 127 else b for b in self.result]
 
 
-def _candidates():
+def _bundled() -> Iterator[Path]:
+    """The library ``pip install`` put inside this package (setuptools-rust names it
+    ``_libwsaccept`` plus the interpreter's extension suffix)."""
+    here = Path(__file__).resolve().parent
+    yield from sorted(here.glob("_libwsaccept*.so")) + sorted(here.glob("_libwsaccept*.dylib"))
+
+
+def _source_checkout() -> Optional[Path]:
+    """The repository this file sits in (``<repo>/bindings/python/wsaccept/__init__.py``), if
+    it does: the folder above holding ``Cargo.toml`` and ``include/wsaccept.h``."""
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "Cargo.toml").is_file() and (parent / "include" / "wsaccept.h").is_file():
+            return parent
+    return None
+
+
+def _candidates() -> Iterator[Path]:
+    bundled = list(_bundled())
+    if bundled:
+        yield from bundled
+        return
     env = os.environ.get("WSACCEPT_LIB")
     if env:
         yield Path(env)
@@ -95,13 +129,15 @@ def _candidates():
     roots = []
     if os.environ.get("CARGO_TARGET_DIR"):
         roots.append(Path(os.environ["CARGO_TARGET_DIR"]))
-    roots.append(Path(__file__).resolve().parents[2] / "target")
+    checkout = _source_checkout()
+    if checkout is not None:
+        roots.append(checkout / "target")
     for root in roots:
         for profile in ("release", "debug"):
             yield root / profile / "libwsaccept.so"
 
 
-def _load():
+def _load() -> Tuple[ctypes.CDLL, Path]:
     tried = []
     for path in _candidates():
         tried.append(str(path))
@@ -112,8 +148,9 @@ def _load():
     except OSError:
         tried.append("libwsaccept.so.0 (system loader)")
     raise ImportError(
-        "libwsaccept.so not found; run `cargo build --release` or set WSACCEPT_LIB. Tried: "
-        + ", ".join(tried)
+        "wsaccept: libwsaccept not found (install the package with `pip install "
+        "./bindings/python`, or in a source checkout run `cargo build --release` or set "
+        "WSACCEPT_LIB). Tried: " + ", ".join(tried)
     )
 
 
@@ -147,6 +184,38 @@ def library_path() -> Path:
     return _path
 
 
+def _int(value: Any, what: str, low: int, high: int) -> int:
+    """``value`` as an int in ``[low, high]`` (the C type's range), so nothing wraps on its way
+    to C: TypeError for a non-integer (``bool`` included), ValueError for a negative value where
+    C takes an unsigned one, OverflowError outside the C type's range otherwise."""
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be an int, not bool")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}") from None
+    if number < 0 <= low:
+        raise ValueError(f"{what} must be >= 0, got {number}")
+    if not low <= number <= high:
+        raise OverflowError(f"{what}={number} is outside the C type's range [{low}, {high}]")
+    return number
+
+
+def _threads(threads: Any) -> int:
+    """A C ``size_t``; the library itself refuses values above ``MAX_THREADS``
+    (``WSACCEPT_BAD_ARGUMENT``)."""
+    return _int(threads, "threads", 0, _SIZE_MAX)
+
+
+def _count(n: Any, item_len: int, what: str = "n") -> int:
+    """A number of items whose buffer (``n * item_len`` bytes) C can size: OverflowError
+    past ``SIZE_MAX``."""
+    n = _int(n, what, 0, sys.maxsize)
+    if n * item_len > _SIZE_MAX:
+        raise OverflowError(f"{what}={n}: {n} * {item_len} bytes overflows size_t")
+    return n
+
+
 def _bytes(value: BytesLike, what: str) -> bytes:
     if isinstance(value, str):
         return value.encode("ascii")
@@ -162,7 +231,9 @@ def _check(rc: int) -> int:
 
 
 def strerror(status: int) -> str:
-    """The library's text for a status code."""
+    """The library's text for a status code (any C ``int``; unknown codes get a generic
+    text)."""
+    status = _int(status, "status", -(1 << 31), (1 << 31) - 1)
     return _lib.wsaccept_strerror(status).decode()
 
 
@@ -200,6 +271,7 @@ def _split(buf: bytes, size: int, what: str) -> int:
 def accept_batch(keys: BytesLike, threads: int = 1) -> BatchResult:
     """Accepts for keys back to back in 24-byte slots (strict). ``threads``: 1 = this thread,
     0 = all cores, N = up to N parts (at most ``MAX_THREADS``)."""
+    threads = _threads(threads)
     k = _bytes(keys, "keys")
     n = _split(k, KEY_LEN, "keys")
     out = _c.create_string_buffer(n * ACCEPT_LEN)
@@ -210,6 +282,7 @@ def accept_batch(keys: BytesLike, threads: int = 1) -> BatchResult:
 
 def verify_batch(keys: BytesLike, accepts: BytesLike, threads: int = 1) -> VerifyResult:
     """Checks n accepts (n*28 bytes) against n keys (n*24 bytes)."""
+    threads = _threads(threads)
     k, a = _bytes(keys, "keys"), _bytes(accepts, "accepts")
     n = _split(k, KEY_LEN, "keys")
     if _split(a, ACCEPT_LEN, "accepts") != n:
@@ -223,6 +296,7 @@ def accept_scattered(keys: Sequence[BytesLike], lenient: bool = False,
                      threads: int = 1) -> BatchResult:
     """Accepts for keys of any length (OWS trimmed), e.g. raw header values; ``out`` holds
     them back to back in 28-byte slots."""
+    threads = _threads(threads)
     ks = [_bytes(k, "key") for k in keys]
     n = len(ks)
     ptrs = (_p * n)(*ks)
@@ -236,11 +310,11 @@ def accept_scattered(keys: Sequence[BytesLike], lenient: bool = False,
     return BatchResult(out.raw, status.raw, invalid)
 
 
-def generate(n: int, seed: int = 0) -> tuple:
+def generate(n: int, seed: int = 0) -> Tuple[bytes, bytes]:
     """``(keys, accepts)``: n fresh keys (n*24 bytes) and their accepts (n*28 bytes). Seed 0
-    uses the OS random source; any other seed is reproducible."""
-    if n < 0:
-        raise ValueError("n must be >= 0")
+    uses the OS random source; any other seed (up to ``2**64 - 1``) is reproducible."""
+    n = _count(n, ACCEPT_LEN)
+    seed = _int(seed, "seed", 0, _U64_MAX)
     keys = _c.create_string_buffer(n * KEY_LEN)
     accepts = _c.create_string_buffer(n * ACCEPT_LEN)
     _check(_lib.wsaccept_generate(keys, accepts, n, seed))
@@ -251,7 +325,7 @@ def response(key: BytesLike, protocol: Optional[BytesLike] = None, lenient: bool
     """The complete ``101 Switching Protocols`` response for ``key``."""
     k = _bytes(key, "key")
     p = _bytes(protocol, "protocol") if protocol is not None else b""
-    buf = _c.create_string_buffer(129 + 26 + len(p))
+    buf = _c.create_string_buffer(RESPONSE_LEN + PROTOCOL_HEADER_OVERHEAD + len(p))
     mode = MODE_LENIENT if lenient else MODE_STRICT
     n = _check(_lib.wsaccept_write_response(k, len(k), p, len(p), mode, buf, len(buf)))
     return buf.raw[:n]

@@ -1,0 +1,27 @@
+# The version of wsaccept these files were installed with (Cargo.toml's; tests/install.sh checks
+# they agree). Compatible: same major version, or for 0.x the same minor (Cargo's rule), and not
+# older than the one asked for.
+set(PACKAGE_VERSION "0.1.0")
+
+if(NOT PACKAGE_FIND_VERSION)
+  set(PACKAGE_VERSION_COMPATIBLE TRUE)
+elseif(PACKAGE_FIND_VERSION VERSION_GREATER PACKAGE_VERSION)
+  set(PACKAGE_VERSION_COMPATIBLE FALSE)
+else()
+  string(REGEX MATCH "^([0-9]+)\\.([0-9]+)" _wsaccept_mm "${PACKAGE_VERSION}")
+  set(_wsaccept_major "${CMAKE_MATCH_1}")
+  set(_wsaccept_minor "${CMAKE_MATCH_2}")
+  if(NOT PACKAGE_FIND_VERSION_MAJOR EQUAL _wsaccept_major)
+    set(PACKAGE_VERSION_COMPATIBLE FALSE)
+  elseif(_wsaccept_major EQUAL 0 AND NOT PACKAGE_FIND_VERSION_MINOR EQUAL _wsaccept_minor)
+    set(PACKAGE_VERSION_COMPATIBLE FALSE)
+  else()
+    set(PACKAGE_VERSION_COMPATIBLE TRUE)
+    if(PACKAGE_FIND_VERSION VERSION_EQUAL PACKAGE_VERSION)
+      set(PACKAGE_VERSION_EXACT TRUE)
+    endif()
+  endif()
+  unset(_wsaccept_mm)
+  unset(_wsaccept_major)
+  unset(_wsaccept_minor)
+endif()

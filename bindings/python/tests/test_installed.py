@@ -1,0 +1,43 @@
+"""What ``pip install ./bindings/python`` promises: the module carries its own library."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import wsaccept
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def installed() -> bool:
+    """Whether the imported module is an installed copy, not the source tree's."""
+    return REPO not in Path(wsaccept.__file__).resolve().parents
+
+
+def test_installed_package_loads_its_bundled_library():
+    if not installed():
+        import pytest
+
+        pytest.skip("running against the source tree (not installed): nothing bundled")
+    package_dir = Path(wsaccept.__file__).resolve().parent
+    assert wsaccept.library_path().parent == package_dir
+    assert wsaccept.library_path().name.startswith("_libwsaccept")
+    assert (package_dir / "py.typed").is_file()
+
+
+def test_import_from_any_folder_without_environment(tmp_path):
+    """A fresh interpreter in an empty folder, with no WSACCEPT_LIB, CARGO_TARGET_DIR or
+    PYTHONPATH, imports the same module and computes an accept."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("WSACCEPT_LIB", "CARGO_TARGET_DIR", "PYTHONPATH")}
+    code = ("import wsaccept, sys; "
+            "sys.stdout.write(wsaccept.accept(b'dGhlIHNhbXBsZSBub25jZQ==').decode() + ' ' "
+            "+ str(wsaccept.library_path()))")
+    if not installed():
+        env["PYTHONPATH"] = str(Path(wsaccept.__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    accept, path = out.split(" ", 1)
+    assert accept == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+    assert Path(path) == wsaccept.library_path()
