@@ -9,9 +9,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use wsaccept::{Accept, BatchOptions, KeyError, KeyStatus, Mode, KEY_LEN};
+use wsaccept::{Accept, BatchOptions, KeyError, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
-use crate::blocks::strip_cr;
+use crate::blocks::{line_end, strip_cr};
 use crate::common::{length_error, parse_error, Outcome};
 use crate::pipeline::Work;
 use crate::stream::{self, Chunk, Problem};
@@ -58,9 +58,10 @@ pub struct Scratch {
     others: Vec<(usize, Result<Accept, KeyError>)>,
 }
 
+/// The per-block computation of `accept` (also run by `wsaccept bench`).
 #[derive(Clone)]
-struct AcceptWork {
-    mode: Mode,
+pub struct AcceptWork {
+    pub mode: Mode,
 }
 
 impl Work for AcceptWork {
@@ -83,7 +84,8 @@ impl Work for AcceptWork {
         let data = chunk.block.lines();
         let mut start = 0;
         let mut lines = 0;
-        for end in memchr::memchr_iter(b'\n', data) {
+        while start < data.len() {
+            let end = line_end(data, start, KEY_LEN);
             let line = strip_cr(&data[start..end]);
             start = end + 1;
             if is_bare_key(line) {
@@ -103,7 +105,8 @@ impl Work for AcceptWork {
         wsaccept::accept_keys(&s.keys, &mut s.accepts, Some(&mut s.status), &opts)
             .expect("buffers sized to the keys");
 
-        chunk.out.reserve(lines * (wsaccept::ACCEPT_LEN + 1));
+        const LINE: usize = ACCEPT_LEN + 1;
+        chunk.out.reserve(lines * LINE);
         let mut others = s.others.iter().peekable();
         let mut batched = 0;
         for i in 0..lines {
@@ -121,10 +124,17 @@ impl Work for AcceptWork {
                 }
             };
             match result {
-                Ok(accept) => chunk.out.extend_from_slice(accept.as_bytes()),
-                Err(e) => chunk.problems.push((i as u32, Problem::Key(e))),
+                Ok(accept) => {
+                    // One copy of the whole output line.
+                    let mut line = [b'\n'; LINE];
+                    line[..ACCEPT_LEN].copy_from_slice(accept.as_bytes());
+                    chunk.out.extend_from_slice(&line);
+                }
+                Err(e) => {
+                    chunk.problems.push((i as u32, Problem::Key(e)));
+                    chunk.out.push(b'\n');
+                }
             }
-            chunk.out.push(b'\n');
         }
         chunk.lines = lines as u64;
     }

@@ -52,6 +52,34 @@ pub fn strip_cr(line: &[u8]) -> &[u8] {
     }
 }
 
+/// The index of the newline ending the line that starts at `start` in a block's lines. Most
+/// inputs are lines of one length (a key, a `KEY<TAB>ACCEPT` pair), so a line of `guess` bytes
+/// is tried first with a few word-wide compares; anything else is found with `memchr`.
+#[inline]
+pub fn line_end(lines: &[u8], start: usize, guess: usize) -> usize {
+    if let Some(line) = lines.get(start..=start + guess) {
+        if line[guess] == b'\n' && !has_newline(&line[..guess]) {
+            return start + guess;
+        }
+    }
+    start + memchr::memchr(b'\n', &lines[start..]).expect("every line of a block ends in \\n")
+}
+
+/// Whether `bytes` hold a `\n`, eight bytes at a time (the classic zero-byte test on the bytes
+/// XORed with `\n`: exact, with no false positives once the high-bit test is and-ed in).
+#[inline]
+fn has_newline(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let (words, rest) = bytes.as_chunks::<8>();
+    let mut found = 0;
+    for word in words {
+        let x = u64::from_le_bytes(*word) ^ (ONES * u64::from(b'\n'));
+        found |= x.wrapping_sub(ONES) & !x & HIGHS;
+    }
+    found != 0 || rest.contains(&b'\n')
+}
+
 /// A block of input: whole lines, or one line too long to keep.
 #[derive(Default)]
 pub struct Block {
@@ -281,6 +309,33 @@ mod tests {
             assert_eq!(got[1], Ok(vec![]));
             assert_eq!(got[2], Ok(b"def".to_vec()));
             assert_eq!(got[3], Ok(b"last".to_vec()));
+        }
+    }
+
+    #[test]
+    fn line_end_finds_every_newline_whatever_the_guess() {
+        let mut rng = 0x1234_5678_9abc_def0u64;
+        for _ in 0..2000 {
+            let len = (rng % 80) as usize + 1;
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    [b'\n', b'a', 0x0b, 0x8a, 0x09][(rng % 5) as usize]
+                })
+                .chain([b'\n'])
+                .collect();
+            for start in 0..data.len() {
+                let want = start + data[start..].iter().position(|&b| b == b'\n').unwrap();
+                for guess in [0, 1, 7, 8, 9, 24, 53] {
+                    assert_eq!(
+                        line_end(&data, start, guess),
+                        want,
+                        "{data:?} {start} {guess}"
+                    );
+                }
+            }
         }
     }
 

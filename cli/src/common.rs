@@ -153,11 +153,16 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(input: &Input) -> Progress {
-        let hidden = Progress {
+    /// No display.
+    pub fn hidden() -> Progress {
+        Progress {
             bar: ProgressBar::hidden(),
             show_after: None,
-        };
+        }
+    }
+
+    pub fn new(input: &Input) -> Progress {
+        let hidden = Progress::hidden();
         if !io::stderr().is_terminal() {
             return hidden;
         }

@@ -63,11 +63,24 @@ impl Work for GenWork {
 }
 
 pub fn run(args: &GenArgs) -> Outcome {
-    let mut gen = match args.seed {
+    let gen = match args.seed {
         Some(seed) => KeyGen::from_seed(seed),
         None => KeyGen::from_os(),
     };
-    let mut left = args.count;
+    let mut stdout = io::stdout().lock();
+    generate(gen, args.count, args.threads, &mut stdout)?;
+    stdout.flush()?;
+    Ok(true)
+}
+
+/// Writes `count` lines `KEY<TAB>ACCEPT` from `gen` to `out` with `threads` (0 = every core).
+pub fn generate(
+    mut gen: KeyGen,
+    count: u64,
+    threads: usize,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut left = count;
     let source = move |batch: &mut Batch| -> io::Result<bool> {
         let n = left.min(KEYS_PER_BLOCK as u64) as usize;
         if n == 0 {
@@ -78,10 +91,7 @@ pub fn run(args: &GenArgs) -> Outcome {
         left -= n as u64;
         Ok(true)
     };
-    let mut stdout = io::stdout().lock();
-    pipeline::run(source, GenWork, pipeline::workers(args.threads), |batch| {
-        stdout.write_all(&batch.out)
-    })?;
-    stdout.flush()?;
-    Ok(true)
+    pipeline::run(source, GenWork, pipeline::workers(threads), |batch| {
+        out.write_all(&batch.out)
+    })
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use wsaccept::{Accept, KeyError};
 
 use crate::blocks::{block_size, Block, BlockReader};
-use crate::common::{open_input, Diagnostics, Progress};
+use crate::common::{open_input, Diagnostics, Input, Progress};
 use crate::pipeline::{self, Work};
 
 /// Why a line was refused or failed.
@@ -78,9 +78,20 @@ pub fn run<W: Work<Item = Chunk>>(
     work: W,
 ) -> io::Result<Totals> {
     let input = open_input(file)?;
-    let mut progress = Progress::new(&input);
+    let progress = Progress::new(&input);
+    run_on(input, io::stdout().lock(), progress, threads, work)
+}
+
+/// [`run`] over an opened input, writing to `stdout` (`wsaccept bench` runs the commands on
+/// keys in memory, writing nowhere).
+pub fn run_on<W: Work<Item = Chunk>>(
+    input: Input,
+    mut stdout: impl Write,
+    mut progress: Progress,
+    threads: usize,
+    work: W,
+) -> io::Result<Totals> {
     let mut reader = BlockReader::new(input.reader, block_size());
-    let mut stdout = io::stdout().lock();
     let mut err = Diagnostics::new();
     let mut totals = Totals::default();
     let mut bytes = 0u64;

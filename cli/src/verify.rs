@@ -9,10 +9,10 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use wsaccept::{trim_ows, Accept, BatchOptions, KeyStatus, Mode, KEY_LEN};
+use wsaccept::{trim_ows, Accept, BatchOptions, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
 use crate::accept::is_bare_key;
-use crate::blocks::{strip_cr, KEEP};
+use crate::blocks::{line_end, strip_cr, KEEP};
 use crate::common::Outcome;
 use crate::pipeline::Work;
 use crate::stream::{self, Chunk, Problem};
@@ -103,9 +103,10 @@ pub struct Scratch {
     slots: Vec<Slot>,
 }
 
+/// The per-block computation of `verify` (also run by `wsaccept bench`).
 #[derive(Clone)]
-struct VerifyWork {
-    mode: Mode,
+pub struct VerifyWork {
+    pub mode: Mode,
 }
 
 impl Work for VerifyWork {
@@ -124,7 +125,8 @@ impl Work for VerifyWork {
         s.slots.clear();
         let data = chunk.block.lines();
         let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', data) {
+        while start < data.len() {
+            let end = line_end(data, start, KEY_LEN + 1 + ACCEPT_LEN);
             let line = strip_cr(&data[start..end]);
             match bare_key(line, self.mode) {
                 Some(key) => {
