@@ -205,7 +205,10 @@ fn bench_lists_every_backend_with_the_baseline() {
         "wsaccept gen (in memory)",
         "time per key, command / engine: accept ",
     ] {
-        assert!(report.lines().any(|l| l.starts_with(row)), "{row}: {report}");
+        assert!(
+            report.lines().any(|l| l.starts_with(row)),
+            "{row}: {report}"
+        );
     }
 }
 
