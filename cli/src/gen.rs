@@ -12,8 +12,8 @@ use wsaccept::{Accept, BatchOptions, Key, KeyGen, ACCEPT_LEN, KEY_LEN};
 use crate::common::Outcome;
 use crate::pipeline::{self, Work};
 
-/// Keys per block: about the output of one input block of `accept`.
-const KEYS_PER_BLOCK: usize = 8192;
+/// Keys per block: an output of ~110 KiB, about what one input block of `accept` gives.
+const KEYS_PER_BLOCK: usize = 2048;
 
 /// One output line: `KEY<TAB>ACCEPT\n`.
 const LINE_LEN: usize = KEY_LEN + 1 + ACCEPT_LEN + 1;
