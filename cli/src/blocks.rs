@@ -31,13 +31,16 @@ const DEFAULT_BLOCK_SIZE: usize = 64 << 10;
 /// across block boundaries at every offset and the long-line path runs on short inputs.
 const BLOCK_SIZE_ENV: &str = "WSACCEPT_BLOCK_SIZE";
 
-/// The block size: [`DEFAULT_BLOCK_SIZE`], or `WSACCEPT_BLOCK_SIZE` when that is a positive
-/// number.
+/// The largest block the override may ask for (bounded memory holds for it too).
+const MAX_BLOCK_SIZE: usize = 1 << 20;
+
+/// The block size: [`DEFAULT_BLOCK_SIZE`], or `WSACCEPT_BLOCK_SIZE` when that is a number from
+/// 1 to [`MAX_BLOCK_SIZE`].
 pub fn block_size() -> usize {
     std::env::var(BLOCK_SIZE_ENV)
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
+        .filter(|n| (1..=MAX_BLOCK_SIZE).contains(n))
         .unwrap_or(DEFAULT_BLOCK_SIZE)
 }
 

@@ -14,8 +14,9 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-/// Most workers a run starts: beyond this the sink (one thread writing in order) is the limit,
-/// and each worker adds buffers.
+/// Most workers a run starts, whatever `--threads` asks: each worker is a thread with its own
+/// scratch and two more items in the pool, so this bounds threads and memory (the sink, one
+/// thread writing in order, would limit long before).
 const MAX_WORKERS: usize = 16;
 
 /// How many workers `--threads N` gives: N, or for 0 the available cores, at most
