@@ -1,16 +1,24 @@
 //! `wsaccept bench`: keys/s for every backend this CPU has and for the naive per-key baseline,
-//! measured in one run so the ratios are comparable.
+//! and the `accept`, `verify` and `gen` commands' own throughput against the engine on the
+//! same keys, measured in one run so the ratios are comparable.
 
 use std::hint::black_box;
-use std::io::{self, Write};
+use std::io::{self, Cursor, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use clap::Args;
 use sha1::{Digest, Sha1};
-use wsaccept::{Backend, BackendKind, BatchOptions, Key, KeyGen, ACCEPT_LEN, GUID, KEY_LEN};
+use wsaccept::{
+    Accept, Backend, BackendKind, BatchOptions, Key, KeyGen, Mode, ACCEPT_LEN, GUID, KEY_LEN,
+};
 
-use crate::common::Outcome;
+use crate::accept::AcceptWork;
+use crate::common::{Input, Outcome, Progress};
+use crate::gen;
+use crate::stream;
+use crate::verify::VerifyWork;
 
 #[derive(Args, Clone)]
 pub struct BenchArgs {
@@ -180,7 +188,120 @@ pub fn run(args: &BenchArgs) -> Outcome {
         }
         row(&mut stdout, backend.name(), t)?;
     }
+
+    // The command line's own throughput on the same keys, through the very code the commands
+    // run (blocks, pipeline, output formatting) from memory to nowhere, against the engine:
+    // what `accept`, `verify` and `gen` add around the batch calls.
+    let engine_opts = BatchOptions::default().threads(args.threads);
+    let engine = best_of(args.rounds, || {
+        wsaccept::accept_batch(black_box(&flat), &mut out, None, &engine_opts)
+            .expect("buffers sized for n keys");
+    });
+    let mut key_lines = Vec::with_capacity(n * (KEY_LEN + 1));
+    let mut pair_lines = Vec::with_capacity(n * (KEY_LEN + ACCEPT_LEN + 2));
+    for (key, accept) in keys.iter().zip(out.chunks_exact(ACCEPT_LEN)) {
+        key_lines.extend_from_slice(key.as_bytes());
+        key_lines.push(b'\n');
+        pair_lines.extend_from_slice(key.as_bytes());
+        pair_lines.push(b'\t');
+        pair_lines.extend_from_slice(accept);
+        pair_lines.push(b'\n');
+    }
+    let (key_lines, pair_lines): (Arc<[u8]>, Arc<[u8]>) = (key_lines.into(), pair_lines.into());
+    let command = |text: &Arc<[u8]>, work| -> io::Result<stream::Totals> {
+        let input = Input {
+            reader: Box::new(Cursor::new(Arc::clone(text))),
+            size: None,
+        };
+        match work {
+            Cmd::Accept => stream::run_on(
+                input,
+                io::sink(),
+                Progress::hidden(),
+                args.threads,
+                AcceptWork { mode: Mode::Strict },
+            ),
+            Cmd::Verify => stream::run_on(
+                input,
+                io::sink(),
+                Progress::hidden(),
+                args.threads,
+                VerifyWork { mode: Mode::Strict },
+            ),
+        }
+    };
+    let accept_cmd = try_best_of(args.rounds, || {
+        let t = command(&key_lines, Cmd::Accept)?;
+        check_totals(t.lines == n as u64 && t.invalid == 0, "accept")
+    })?;
+    let verify_cmd = try_best_of(args.rounds, || {
+        let t = command(&pair_lines, Cmd::Verify)?;
+        check_totals(t.matched == n as u64, "verify")
+    })?;
+    let mut gen_keys = try_vec(n, Key::from_nonce(&[0; 16]))?;
+    let mut gen_accepts = try_vec(n, Accept::ZEROED)?;
+    let gen_engine = try_best_of(args.rounds, || {
+        KeyGen::from_seed(1)
+            .try_fill_with_accepts(&mut gen_keys, &mut gen_accepts, &engine_opts)
+            .map_err(io::Error::other)
+    })?;
+    let gen_cmd = try_best_of(args.rounds, || {
+        gen::generate(
+            KeyGen::from_seed(1),
+            n as u64,
+            args.threads,
+            &mut io::sink(),
+        )
+    })?;
+    writeln!(
+        stdout,
+        "\ncommand line vs engine, same {n} keys, threads={}:",
+        args.threads
+    )?;
+    row(&mut stdout, "engine accept_batch", engine)?;
+    row(&mut stdout, "wsaccept accept (in memory)", accept_cmd)?;
+    row(&mut stdout, "wsaccept verify (in memory)", verify_cmd)?;
+    row(&mut stdout, "engine generate + accept", gen_engine)?;
+    row(&mut stdout, "wsaccept gen (in memory)", gen_cmd)?;
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    writeln!(
+        stdout,
+        "time per key, command / engine: accept {:.2}x, verify {:.2}x, gen {:.2}x",
+        ratio(accept_cmd, engine),
+        ratio(verify_cmd, engine),
+        ratio(gen_cmd, gen_engine)
+    )?;
+    stdout.flush()?;
     Ok(true)
+}
+
+/// Which line command a bench row runs.
+#[derive(Clone, Copy)]
+enum Cmd {
+    Accept,
+    Verify,
+}
+
+/// A bench run's result must be right: a fast wrong answer is no result.
+fn check_totals(ok: bool, what: &str) -> io::Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "bench: the {what} command gave a wrong result"
+        )))
+    }
+}
+
+/// [`best_of`] for a run that can fail (a thread that cannot be started).
+fn try_best_of(rounds: usize, mut f: impl FnMut() -> io::Result<()>) -> io::Result<Duration> {
+    let mut best = Duration::MAX;
+    for _ in 0..rounds {
+        let start = Instant::now();
+        f()?;
+        best = best.min(start.elapsed());
+    }
+    Ok(best)
 }
 
 /// `wsaccept backends`: one line per backend, `NAME LANES available|unavailable [active]`.

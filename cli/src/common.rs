@@ -1,19 +1,15 @@
-//! What the subcommands share: input opening, chunked processing, progress display and exit
+//! What the subcommands share: input opening, error reporting, progress display and exit
 //! codes.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use wsaccept::{BatchOptions, Mode};
+use wsaccept::{KeyError, Mode, MAX_LENIENT_KEY_LEN};
 
 use crate::EngineArgs;
-
-/// Lines handled per batch call: large enough to amortise the call and fill the cores, small
-/// enough that a chunk's buffers stay a few MiB whatever the input size.
-pub const LINES_PER_CHUNK: usize = 64 * 1024;
 
 /// Inputs at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_MIN_BYTES: u64 = 64 << 20;
@@ -90,19 +86,18 @@ pub fn report(e: &dyn std::fmt::Display) {
 }
 
 impl EngineArgs {
-    pub fn options(&self) -> BatchOptions {
-        let mode = if self.lenient {
+    pub fn mode(&self) -> Mode {
+        if self.lenient {
             Mode::Lenient
         } else {
             Mode::Strict
-        };
-        BatchOptions::default().mode(mode).threads(self.threads)
+        }
     }
 }
 
 /// An opened input and its size when known.
 pub struct Input {
-    pub reader: Box<dyn BufRead>,
+    pub reader: Box<dyn Read + Send>,
     pub size: Option<u64>,
 }
 
@@ -114,15 +109,12 @@ pub fn open_input(path: &Option<PathBuf>) -> io::Result<Input> {
             let file = File::open(p).map_err(|e| named_error(&name, e))?;
             let size = file.metadata().ok().map(|m| m.len());
             Ok(Input {
-                reader: Box::new(BufReader::with_capacity(
-                    1 << 16,
-                    Named { inner: file, name },
-                )),
+                reader: Box::new(Named { inner: file, name }),
                 size,
             })
         }
         _ => Ok(Input {
-            reader: Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
+            reader: Box::new(io::stdin()),
             size: None,
         }),
     }
@@ -161,11 +153,16 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(input: &Input) -> Progress {
-        let hidden = Progress {
+    /// No display.
+    pub fn hidden() -> Progress {
+        Progress {
             bar: ProgressBar::hidden(),
             show_after: None,
-        };
+        }
+    }
+
+    pub fn new(input: &Input) -> Progress {
+        let hidden = Progress::hidden();
         if !io::stderr().is_terminal() {
             return hidden;
         }
@@ -213,51 +210,20 @@ impl Progress {
     }
 }
 
-/// Reads up to [`LINES_PER_CHUNK`] lines into `lines` (reusing their buffers); returns how
-/// many were read, 0 at end of input.
-pub fn read_chunk<R: BufRead>(
-    reader: &mut crate::lines::LineReader<R>,
-    lines: &mut Vec<crate::lines::Line>,
-) -> io::Result<usize> {
-    let mut n = 0;
-    while n < LINES_PER_CHUNK {
-        if lines.len() == n {
-            lines.push(crate::lines::Line::default());
-        }
-        if !reader.read_line(&mut lines[n])? {
-            break;
-        }
-        n += 1;
-    }
-    Ok(n)
-}
-
 /// The detailed reason a key was refused (batch calls report only a status).
-pub fn parse_error(key: &[u8], mode: Mode) -> Option<wsaccept::KeyError> {
+pub fn parse_error(key: &[u8], mode: Mode) -> Option<KeyError> {
     match mode {
         Mode::Strict => wsaccept::parse_strict(key).err(),
         Mode::Lenient => wsaccept::parse_lenient(key).err(),
     }
 }
 
-/// [`parse_error`] for a whole line, including one cut short for its length.
-pub fn line_key_error(line: &crate::lines::Line, mode: Mode) -> Option<wsaccept::KeyError> {
-    use wsaccept::KeyError;
-    match (line.trimmed(), mode) {
-        (Some(key), _) => parse_error(key, mode),
-        (None, Mode::Strict) => Some(KeyError::Length {
-            len: line.trimmed_len,
-        }),
-        (None, Mode::Lenient) => Some(KeyError::TooLong {
-            len: line.trimmed_len,
-        }),
+/// The error the key parser gives a key of `len` bytes (after trimming OWS) that is longer
+/// than any valid key: for a line too long to keep, whose bytes are gone.
+pub fn length_error(len: usize, mode: Mode) -> KeyError {
+    debug_assert!(len > MAX_LENIENT_KEY_LEN);
+    match mode {
+        Mode::Strict => KeyError::Length { len },
+        Mode::Lenient => KeyError::TooLong { len },
     }
-}
-
-/// The bytes to hand to the batch call for a line: the trimmed key, or (for a line cut short)
-/// an empty key, refused in every mode. Never the kept prefix: it can trim to a valid key
-/// (`KEY` + 233 spaces + `x`), and the line's real length must decide; [`line_key_error`]
-/// reports that length.
-pub fn key_bytes(line: &crate::lines::Line) -> &[u8] {
-    line.trimmed().unwrap_or(b"")
 }

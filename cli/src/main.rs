@@ -2,9 +2,11 @@
 
 mod accept;
 mod bench;
+mod blocks;
 mod common;
 mod gen;
-mod lines;
+mod pipeline;
+mod stream;
 mod verify;
 
 use std::process::ExitCode;
@@ -43,7 +45,8 @@ pub struct EngineArgs {
     /// Hash keys as given (trimmed), refusing only empty and overlong ones.
     #[arg(long)]
     lenient: bool,
-    /// Threads: 1 = this thread only, 0 = all cores.
+    /// Threads: 1 = this thread only; N = reading, N workers and writing overlapped; 0 = a
+    /// worker per core.
     #[arg(long, default_value_t = 0)]
     threads: usize,
 }

@@ -1,13 +1,21 @@
 //! `wsaccept verify [FILE]`: checks `KEY<TAB>ACCEPT` lines, as a load tester records them.
+//!
+//! A line split at its first TAB gives the key and the received accept, each trimmed of OWS.
+//! Lines whose key is exactly the 24 bytes before a TAB at position 24 (the common case) have
+//! their keys computed together in one batch call per block; every other line is judged on its
+//! own by the same rules.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use wsaccept::{trim_ows, Accept, KeyStatus};
+use wsaccept::{trim_ows, Accept, BatchOptions, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
-use crate::common::{open_input, parse_error, read_chunk, Diagnostics, Outcome, Progress};
-use crate::lines::{Line, LineReader};
+use crate::accept::is_bare_key;
+use crate::blocks::{line_end, strip_cr, KEEP};
+use crate::common::Outcome;
+use crate::pipeline::Work;
+use crate::stream::{self, Chunk, Problem};
 use crate::EngineArgs;
 
 #[derive(Args, Clone)]
@@ -18,110 +26,153 @@ pub struct VerifyArgs {
     engine: EngineArgs,
 }
 
-/// How a line splits at its first TAB.
-enum Split<'a> {
-    /// Longer than any `KEY<TAB>ACCEPT` line (its trimmed length).
-    TooLong(usize),
-    NoTab,
-    /// Key and received accept, each trimmed of OWS.
-    Pair(&'a [u8], &'a [u8]),
-}
-
-/// Splits a line at its first TAB, which may sit in the OWS the reader trimmed (`\tACCEPT`:
-/// empty key; `KEY\t`: empty accept).
-fn split_line(line: &Line) -> Split<'_> {
-    let Some(whole) = line.trimmed() else {
-        return Split::TooLong(line.trimmed_len);
-    };
-    if line.lead_tab {
-        return Split::Pair(b"", whole);
-    }
-    match whole.iter().position(|&b| b == b'\t') {
-        Some(tab) => Split::Pair(trim_ows(&whole[..tab]), trim_ows(&whole[tab + 1..])),
-        None if line.trail_tab => Split::Pair(whole, b""),
-        None => Split::NoTab,
-    }
-}
-
 pub fn run(args: &VerifyArgs) -> Outcome {
-    let opts = args.engine.options();
-    let input = open_input(&args.file)?;
-    let mut progress = Progress::new(&input);
-    let mut reader = LineReader::new(input.reader);
-    let mut err = Diagnostics::new();
-
-    let (mut matched, mut mismatched, mut invalid) = (0u64, 0u64, 0u64);
-    let mut lines = Vec::new();
-    let mut accepts = Vec::new();
-    let mut status = Vec::new();
-    let mut first_line = 1u64;
-    loop {
-        let n = read_chunk(&mut reader, &mut lines)?;
-        if n == 0 {
-            break;
-        }
-        let pairs: Vec<Split> = lines[..n].iter().map(split_line).collect();
-        let keys: Vec<&[u8]> = pairs
-            .iter()
-            .map(|p| match p {
-                Split::Pair(key, _) => key,
-                _ => &b""[..],
-            })
-            .collect();
-        accepts.resize(n, Accept::ZEROED);
-        status.resize(n, KeyStatus::Ok);
-        wsaccept::accept_scattered(&keys, &mut accepts, Some(&mut status), &opts)
-            .expect("buffers sized to the chunk");
-        for i in 0..n {
-            let line_no = first_line + i as u64;
-            match pairs[i] {
-                Split::TooLong(len) => {
-                    invalid += 1;
-                    err.line(format_args!(
-                        "line {line_no}: {len} bytes long, too long for KEY<TAB>ACCEPT"
-                    ));
-                }
-                Split::NoTab => {
-                    invalid += 1;
-                    err.line(format_args!(
-                        "line {line_no}: not a KEY<TAB>ACCEPT line (no TAB)"
-                    ));
-                }
-                Split::Pair(b"", _) => {
-                    invalid += 1;
-                    err.line(format_args!("line {line_no}: empty key before the TAB"));
-                }
-                Split::Pair(key, _) if !status[i].is_ok() => {
-                    invalid += 1;
-                    let reason = parse_error(key, opts.mode).expect("the batch refused the key");
-                    err.line(format_args!("line {line_no}: {reason}"));
-                }
-                Split::Pair(_, b"") => {
-                    invalid += 1;
-                    err.line(format_args!("line {line_no}: empty accept after the TAB"));
-                }
-                Split::Pair(_, received) if accepts[i].matches(received) => matched += 1,
-                Split::Pair(_, received) => {
-                    mismatched += 1;
-                    err.line(format_args!(
-                        "line {line_no}: mismatch: expected {}, got {}",
-                        accepts[i],
-                        String::from_utf8_lossy(received)
-                    ));
-                }
-            }
-        }
-        first_line += n as u64;
-        progress.set(reader.bytes_read);
-    }
-    err.flush();
-    progress.finish();
-    let total = first_line - 1;
+    let work = VerifyWork {
+        mode: args.engine.mode(),
+    };
+    let t = stream::run(&args.file, args.engine.threads, work)?;
     let mut out = io::stdout().lock();
     writeln!(
         out,
-        "{total} lines: {matched} matched, {mismatched} mismatched, {invalid} invalid"
+        "{} lines: {} matched, {} mismatched, {} invalid",
+        t.lines, t.matched, t.mismatched, t.invalid
     )?;
     out.flush()?;
-    Ok(mismatched == 0 && invalid == 0)
+    Ok(t.mismatched == 0 && t.invalid == 0)
+}
+
+/// The received accept checked against the right one.
+fn check(expected: &Accept, received: &[u8]) -> Result<(), Problem> {
+    if received.is_empty() {
+        Err(Problem::EmptyAccept)
+    } else if expected.matches(received) {
+        Ok(())
+    } else {
+        Err(Problem::Mismatch {
+            expected: *expected,
+            got: received.into(),
+        })
+    }
+}
+
+/// A line (without its line ending) judged on its own.
+fn judge(line: &[u8], mode: Mode) -> Result<(), Problem> {
+    let len = trim_ows(line).len();
+    if len > KEEP {
+        return Err(Problem::LineTooLong(len));
+    }
+    let tab = memchr::memchr(b'\t', line).ok_or(Problem::NoTab)?;
+    let key = trim_ows(&line[..tab]);
+    if key.is_empty() {
+        return Err(Problem::EmptyKey);
+    }
+    let accept = wsaccept::accept_with_mode(key, mode).map_err(Problem::Key)?;
+    check(&accept, trim_ows(&line[tab + 1..]))
+}
+
+/// The key of a line the batch can take: the 24 bytes before a TAB at position 24, with no
+/// OWS to trim and no earlier TAB, so they are exactly what splitting at the first TAB gives.
+/// (In strict mode an earlier TAB needs no look: the batch refuses a key holding one, and the
+/// refused line is judged again on its own.)
+#[inline]
+fn bare_key(line: &[u8], mode: Mode) -> Option<&[u8; KEY_LEN]> {
+    let key = line.get(..KEY_LEN)?;
+    (line.len() <= KEEP
+        && line.get(KEY_LEN) == Some(&b'\t')
+        && is_bare_key(key)
+        && (mode == Mode::Strict || !key.contains(&b'\t')))
+    .then(|| key.try_into().expect("24 bytes"))
+}
+
+/// What one line of a block became, in line order.
+enum Slot {
+    /// The next key of the block's batch; the received accept is `data[start..end]`.
+    Batched {
+        start: u32,
+        end: u32,
+    },
+    Done(Result<(), Problem>),
+}
+
+/// A worker's buffers, reused from block to block.
+#[derive(Default)]
+pub struct Scratch {
+    keys: Vec<[u8; KEY_LEN]>,
+    accepts: Vec<Accept>,
+    status: Vec<KeyStatus>,
+    slots: Vec<Slot>,
+}
+
+/// The per-block computation of `verify` (also run by `wsaccept bench`).
+#[derive(Clone)]
+pub struct VerifyWork {
+    pub mode: Mode,
+}
+
+impl Work for VerifyWork {
+    type Item = Chunk;
+    type Scratch = Scratch;
+
+    fn work(&self, chunk: &mut Chunk, s: &mut Scratch) {
+        chunk.problems.clear();
+        chunk.matched = 0;
+        if let Some(len) = chunk.block.overlong {
+            chunk.problems.push((0, Problem::LineTooLong(len)));
+            chunk.lines = 1;
+            return;
+        }
+        s.keys.clear();
+        s.slots.clear();
+        let data = chunk.block.lines();
+        let mut start = 0;
+        while start < data.len() {
+            let end = line_end(data, start, KEY_LEN + 1 + ACCEPT_LEN);
+            let line = strip_cr(&data[start..end]);
+            match bare_key(line, self.mode) {
+                Some(key) => {
+                    s.keys.push(*key);
+                    // Block offsets fit in u32: a block is far smaller than 4 GiB.
+                    let received = start + KEY_LEN + 1;
+                    s.slots.push(Slot::Batched {
+                        start: received as u32,
+                        end: (start + line.len()) as u32,
+                    });
+                }
+                None => s.slots.push(Slot::Done(judge(line, self.mode))),
+            }
+            start = end + 1;
+        }
+        let n = s.keys.len();
+        s.accepts.resize(n, Accept::ZEROED);
+        s.status.resize(n, KeyStatus::Ok);
+        // Parallelism is across blocks, so each batch stays on its worker's thread.
+        let opts = BatchOptions::default().mode(self.mode).threads(1);
+        wsaccept::accept_keys(&s.keys, &mut s.accepts, Some(&mut s.status), &opts)
+            .expect("buffers sized to the keys");
+
+        let mut batched = 0;
+        for (i, slot) in s.slots.drain(..).enumerate() {
+            let result = match slot {
+                Slot::Batched { start, end } => {
+                    let k = batched;
+                    batched += 1;
+                    let received = &data[start as usize..end as usize];
+                    if !s.status[k].is_ok() {
+                        // The line as a whole says why (a TAB inside the key splits it earlier).
+                        judge(&data[start as usize - KEY_LEN - 1..end as usize], self.mode)
+                    } else if received == s.accepts[k].as_bytes() {
+                        Ok(())
+                    } else {
+                        check(&s.accepts[k], trim_ows(received))
+                    }
+                }
+                Slot::Done(result) => result,
+            };
+            match result {
+                Ok(()) => chunk.matched += 1,
+                Err(problem) => chunk.problems.push((i as u32, problem)),
+            }
+        }
+        chunk.lines = (chunk.problems.len() as u64) + chunk.matched;
+    }
 }

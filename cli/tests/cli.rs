@@ -196,6 +196,20 @@ fn bench_lists_every_backend_with_the_baseline() {
         );
     }
     assert!(report.contains("1.00x"));
+    // The commands against the engine on the same keys, in the same run.
+    for row in [
+        "engine accept_batch",
+        "wsaccept accept (in memory)",
+        "wsaccept verify (in memory)",
+        "engine generate + accept",
+        "wsaccept gen (in memory)",
+        "time per key, command / engine: accept ",
+    ] {
+        assert!(
+            report.lines().any(|l| l.starts_with(row)),
+            "{row}: {report}"
+        );
+    }
 }
 
 #[test]

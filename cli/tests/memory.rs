@@ -86,3 +86,64 @@ fn ten_million_lines_in_bounded_memory() {
         "peak RSS {peak} KiB over the 64 MiB bound"
     );
 }
+
+/// Hostile shapes in bounded memory: one 200 MB line (refused, with its real length), 200 MB
+/// of OWS around a valid key (accepted: only the trimmed key counts), and the most workers the
+/// command starts (`--threads 64` is capped at 16, each with its buffers).
+#[test]
+fn huge_lines_and_many_threads_in_bounded_memory() {
+    use std::io::Write;
+    const HUGE: usize = 200 << 20;
+    let exe = env!("CARGO_BIN_EXE_wsaccept");
+    let key = b"dGhlIHNhbXBsZSBub25jZQ==";
+    for threads in ["1", "64"] {
+        let mut accept = Command::new(exe)
+            .args(["accept", "--threads", threads])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = accept.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let block = vec![b'k'; 1 << 20];
+            for _ in 0..HUGE / block.len() {
+                stdin.write_all(&block).unwrap();
+            }
+            stdin.write_all(b"\n").unwrap();
+            let spaces = vec![b' '; 1 << 20];
+            for _ in 0..HUGE / spaces.len() / 2 {
+                stdin.write_all(&spaces).unwrap();
+            }
+            stdin.write_all(key).unwrap();
+            for _ in 0..HUGE / spaces.len() / 2 {
+                stdin.write_all(&spaces).unwrap();
+            }
+            stdin.write_all(b"\n").unwrap();
+            // Many ordinary lines after them, through every worker.
+            for _ in 0..200_000 {
+                stdin.write_all(key).unwrap();
+                stdin.write_all(b"\n").unwrap();
+            }
+        });
+        let out = accept.wait_with_output().unwrap();
+        writer.join().unwrap();
+        assert_eq!(out.status.code(), Some(1), "threads {threads}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("line 1: key is {HUGE} bytes long, expected 24\n")
+        );
+        let lines: Vec<&[u8]> = out.stdout.split(|&b| b == b'\n').collect();
+        assert_eq!(lines.len(), 200_003, "threads {threads}");
+        assert!(lines[0].is_empty());
+        assert!(lines[1..200_002]
+            .iter()
+            .all(|l| *l == b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    }
+    let peak = children_peak_rss_kib();
+    eprintln!("peak RSS of any child: {peak} KiB");
+    assert!(
+        peak > 0 && peak < PEAK_RSS_LIMIT_KIB,
+        "peak RSS {peak} KiB over the 64 MiB bound"
+    );
+}
