@@ -1034,7 +1034,7 @@ fn loadgen_fails_every_handshake_rfc6455_says_to_fail() {
 #[test]
 fn make_keeps_its_own_flags_when_the_user_sets_cflags() {
     let lib_dir = library_dir().unwrap_or_else(|e| panic!("{e}"));
-    let work = profile_dir().join("examples-make-flags");
+    let work = common::clibs::profile_dir().join("examples-make-flags");
     let _ = std::fs::remove_dir_all(&work);
     let dir = work.join("examples/c");
     std::fs::create_dir_all(&dir).expect("create the build directory");

@@ -14,8 +14,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::capi as ffi;
 use common::{oracle, Rng};
-use wsaccept::ffi;
 use wsaccept::{accept_batch, accept_scattered, verify_batch, Accept, BatchOptions};
 
 /// Far above `PARALLEL_CUTOFF`, so `threads = 0` and `threads = 2` really fan out.
