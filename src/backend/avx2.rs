@@ -18,34 +18,17 @@
 
 use core::arch::x86_64::*;
 
+use super::constants::{
+    BLOCK1_FIRST_CONST, BLOCK1_WORDS, BLOCK2_WK as W2K, FILLER_KEY, K, SHA1_IV,
+};
 use super::settle_flagged;
-use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
 pub const LANES: usize = 8;
 
-/// SHA-1 round constants, one per group of twenty rounds.
-const K: [u32; 4] = [0x5A82_7999, 0x6ED9_EBA1, 0x8F1B_BCDC, 0xCA62_C1D6];
-
-/// A padded block as sixteen big-endian words.
-const fn be_words(block: &[u8; 64]) -> [u32; 16] {
-    let mut w = [0u32; 16];
-    let mut i = 0;
-    while i < 16 {
-        w[i] = u32::from_be_bytes([
-            block[4 * i],
-            block[4 * i + 1],
-            block[4 * i + 2],
-            block[4 * i + 3],
-        ]);
-        i += 1;
-    }
-    w
-}
-
 /// Block one's words; only 6..16 (GUID and padding) are used, 0..6 are the key.
-const B1: [u32; 16] = be_words(&BLOCK1_TEMPLATE);
+const B1: [u32; 16] = BLOCK1_WORDS;
 
 /// For rounds 16..32 of block one: the XOR of the recurrence terms
 /// `W[t-3] ^ W[t-8] ^ W[t-14] ^ W[t-16]` that are constant words (6..16). Index `t`.
@@ -56,7 +39,7 @@ const B1_FOLD: [u32; 32] = {
         let terms = [t - 3, t - 8, t - 14, t - 16];
         let mut i = 0;
         while i < 4 {
-            if terms[i] >= 6 && terms[i] < 16 {
+            if terms[i] >= BLOCK1_FIRST_CONST && terms[i] < 16 {
                 c[t] ^= B1[terms[i]];
             }
             i += 1;
@@ -65,30 +48,6 @@ const B1_FOLD: [u32; 32] = {
     }
     c
 };
-
-/// Block two's full `W[t] + K[t / 20]`: the block is the same for every key.
-const W2K: [u32; 80] = {
-    let mut w = [0u32; 80];
-    let head = be_words(&BLOCK2);
-    let mut t = 0;
-    while t < 80 {
-        w[t] = if t < 16 {
-            head[t]
-        } else {
-            (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1)
-        };
-        t += 1;
-    }
-    let mut t = 0;
-    while t < 80 {
-        w[t] = w[t].wrapping_add(K[t / 20]);
-        t += 1;
-    }
-    w
-};
-
-/// A key known to be valid, used to fill the unused lanes of a short final group.
-const FILLER: [u8; KEY_LEN] = *b"dGhlIHNhbXBsZSBub25jZQ==";
 
 type V = __m256i;
 
@@ -264,7 +223,7 @@ macro_rules! sha1_core {
             // branch not taken in bounds; both branches are resolved at compile time.)
             macro_rules! wk1 {
                 ($t:expr) => {
-                    if $t >= 6 && $t < 16 {
+                    if $t >= BLOCK1_FIRST_CONST && $t < 16 {
                         splat(B1[$t % 16].wrapping_add(K[0]))
                     } else {
                         add(w[$t], splat(K[$t / 20]))
@@ -304,7 +263,7 @@ sha1_core!();
 /// Two groups of eight keys interleaved, so that two independent dependency chains fill the
 /// pipeline (each round's `a` → rotate → add chain is long and serial).
 mod x2 {
-    use super::{B1, B1_FOLD, K, SHA1_IV, W2K};
+    use super::{B1, B1_FOLD, BLOCK1_FIRST_CONST, K, SHA1_IV, W2K};
     use core::arch::x86_64::*;
 
     /// Groups interleaved: two measured fastest (three spill the state out of the sixteen
@@ -623,7 +582,7 @@ fn run<const STRICT: bool>(
     let n = key_tail.len();
     if n > 0 {
         // Pad the last group with a valid key rather than take a slower per-key path.
-        let mut k = [FILLER; LANES];
+        let mut k = [FILLER_KEY; LANES];
         k[..n].copy_from_slice(key_tail);
         let mut o = [[0u8; ACCEPT_LEN]; LANES];
         let bad = kernel8::<STRICT>(&k, &mut o) & ((1 << n) - 1);

@@ -21,59 +21,12 @@
 
 use core::arch::x86_64::*;
 
+use super::constants::{BLOCK1_FIRST_CONST, BLOCK1_WORDS, BLOCK2_WK, FILLER_KEY, K, SHA1_IV};
 use super::settle_flagged;
-use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
 pub const LANES: usize = 16;
-
-/// SHA-1 round constants, one per 20 rounds.
-const K: [u32; 4] = [0x5A82_7999, 0x6ED9_EBA1, 0x8F1B_BCDC, 0xCA62_C1D6];
-
-/// A valid key used to fill the unused lanes of a partial last group.
-const PAD_KEY: [u8; KEY_LEN] = *b"dGhlIHNhbXBsZSBub25jZQ==";
-
-/// Big-endian word `i` of a 64-byte block.
-const fn be_word(block: &[u8; 64], i: usize) -> u32 {
-    u32::from_be_bytes([
-        block[4 * i],
-        block[4 * i + 1],
-        block[4 * i + 2],
-        block[4 * i + 3],
-    ])
-}
-
-/// Block one's message words; 0..6 are the key (zero here), 6..16 the GUID and padding.
-const BLOCK1_WORDS: [u32; 16] = {
-    let mut w = [0u32; 16];
-    let mut i = 0;
-    while i < 16 {
-        w[i] = be_word(&BLOCK1_TEMPLATE, i);
-        i += 1;
-    }
-    w
-};
-
-/// Block two's W+K for all 80 rounds: the block is the same for every key, so is its schedule.
-const BLOCK2_WK: [u32; 80] = {
-    let mut w = [0u32; 80];
-    let mut t = 0;
-    while t < 80 {
-        w[t] = if t < 16 {
-            be_word(&BLOCK2, t)
-        } else {
-            (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1)
-        };
-        t += 1;
-    }
-    let mut t = 0;
-    while t < 80 {
-        w[t] = w[t].wrapping_add(K[t / 20]);
-        t += 1;
-    }
-    w
-};
 
 /// A vector constant from 16 dwords.
 const fn dwords(a: [i32; 16]) -> __m512i {
@@ -320,7 +273,7 @@ fn f<const G: usize>(t: usize, b: Word<G>, c: Word<G>, d: Word<G>) -> Word<G> {
 #[target_feature(enable = "avx512f")]
 fn block1_word<const G: usize>(w: &mut [[__m512i; G]; 16], t: usize) -> Word<G> {
     let get = |w: &[[__m512i; G]; 16], i: usize| {
-        if (6..16).contains(&i) {
+        if (BLOCK1_FIRST_CONST..16).contains(&i) {
             C(BLOCK1_WORDS[i])
         } else {
             V(w[i % 16])
@@ -651,7 +604,7 @@ pub fn accept_keys(
     if n > 0 {
         // Pad the last partial group with a valid key: one full step is cheaper than any
         // per-key path, and only the real lanes are copied back.
-        let mut k = [PAD_KEY; LANES];
+        let mut k = [FILLER_KEY; LANES];
         k[..n].copy_from_slice(key_tail);
         let mut o = [[0; ACCEPT_LEN]; LANES];
         let [flagged] = groups::<1>(

@@ -24,6 +24,8 @@ use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 pub mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub mod avx512;
+#[cfg(target_arch = "x86_64")]
+mod constants;
 pub mod portable;
 #[cfg(target_arch = "x86_64")]
 pub mod shani;

@@ -17,8 +17,8 @@
 
 use core::arch::x86_64::*;
 
+use super::constants::{BLOCK1_WORDS, BLOCK2_W as BLOCK2_SCHEDULE, FILLER_KEY, SHA1_IV};
 use super::settle_flagged;
-use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys hashed at once (interleaved SHA-NI streams).
@@ -29,16 +29,6 @@ use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 /// near the `sha1rnds4` throughput floor of 40 per key; five gains ~4% on long runs but pads
 /// power-of-two batches (16 keys, the driver's 128-key chunks) with wasted keys, so four.
 pub const LANES: usize = 4;
-
-/// Big-endian word `t` of a 64-byte block.
-const fn be_word(block: &[u8; 64], t: usize) -> u32 {
-    u32::from_be_bytes([
-        block[4 * t],
-        block[4 * t + 1],
-        block[4 * t + 2],
-        block[4 * t + 3],
-    ])
-}
 
 /// Words `4i..4i+4` in SHA-NI lane order (lane 3 = first word), as memory order lane 0..3.
 const fn lanes_of(w: &[u32], i: usize) -> [u32; 4] {
@@ -52,36 +42,18 @@ struct Vecs<const N: usize>([[u32; 4]; N]);
 /// Block one's constant message vectors: index 0 = W6,W7 in lanes 1,0 (lanes 3,2 zero, filled
 /// from the key), index 1 = W8..W11, index 2 = W12..W15.
 static BLOCK1_CONST: Vecs<3> = {
-    let b = &BLOCK1_TEMPLATE;
-    Vecs([
-        [be_word(b, 7), be_word(b, 6), 0, 0],
-        [be_word(b, 11), be_word(b, 10), be_word(b, 9), be_word(b, 8)],
-        [
-            be_word(b, 15),
-            be_word(b, 14),
-            be_word(b, 13),
-            be_word(b, 12),
-        ],
-    ])
+    let w = &BLOCK1_WORDS;
+    let v1 = lanes_of(w, 1);
+    Vecs([[v1[0], v1[1], 0, 0], lanes_of(w, 2), lanes_of(w, 3)])
 };
 
 /// Block two's full message schedule W0..W79, four words per `sha1rnds4`, in lane order.
 /// Vector 0 has the IV's E added to lane 3 (see [`hash_group`]).
 static BLOCK2_W: Vecs<20> = {
-    let mut w = [0u32; 80];
-    let mut t = 0;
-    while t < 16 {
-        w[t] = be_word(&BLOCK2, t);
-        t += 1;
-    }
-    while t < 80 {
-        w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
-        t += 1;
-    }
     let mut v = [[0u32; 4]; 20];
     let mut i = 0;
     while i < 20 {
-        v[i] = lanes_of(&w, i);
+        v[i] = lanes_of(&BLOCK2_SCHEDULE, i);
         i += 1;
     }
     v[0][3] = v[0][3].wrapping_add(SHA1_IV[4]);
@@ -435,7 +407,7 @@ fn accept_keys_k<const K: usize>(
     let r = key_tail.len();
     if r > 0 {
         // Pad the tail to a full group with a valid key: one more group, never a slower path.
-        let mut k = [*b"dGhlIHNhbXBsZSBub25jZQ=="; K];
+        let mut k = [FILLER_KEY; K];
         k[..r].copy_from_slice(key_tail);
         let mut o = [[0u8; ACCEPT_LEN]; K];
         let mut st = [KeyStatus::Ok; K];
@@ -480,6 +452,34 @@ mod tests {
                 };
                 assert_eq!(ok, check_strict(&key).is_ok(), "pos {pos} byte {byte:#x}");
             }
+        }
+    }
+
+    /// The lane-ordered tables are the message words they were before the constants were
+    /// shared: rebuilt here from the padded blocks' bytes.
+    #[test]
+    fn tables_are_the_padded_blocks() {
+        use crate::compute::{BLOCK1_TEMPLATE, BLOCK2};
+        let word =
+            |b: &[u8; 64], t: usize| u32::from_be_bytes(b[4 * t..4 * t + 4].try_into().unwrap());
+        let b1 = |t| word(&BLOCK1_TEMPLATE, t);
+        assert_eq!(BLOCK1_CONST.0[0], [b1(7), b1(6), 0, 0]);
+        assert_eq!(BLOCK1_CONST.0[1], [b1(11), b1(10), b1(9), b1(8)]);
+        assert_eq!(BLOCK1_CONST.0[2], [b1(15), b1(14), b1(13), b1(12)]);
+        let mut w = [0u32; 80];
+        for t in 0..80 {
+            w[t] = if t < 16 {
+                word(&BLOCK2, t)
+            } else {
+                (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1)
+            };
+        }
+        for i in 0..20 {
+            let mut v = [w[4 * i + 3], w[4 * i + 2], w[4 * i + 1], w[4 * i]];
+            if i == 0 {
+                v[3] = v[3].wrapping_add(SHA1_IV[4]);
+            }
+            assert_eq!(BLOCK2_W.0[i], v, "vector {i}");
         }
     }
 
