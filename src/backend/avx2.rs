@@ -21,7 +21,8 @@ use core::arch::x86_64::*;
 use super::constants::{
     BLOCK1_FIRST_CONST, BLOCK1_WORDS, BLOCK2_WK as W2K, FILLER_KEY, K, SHA1_IV,
 };
-use super::settle_flagged;
+use super::vector::Vector;
+use super::{base64, settle_flagged, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
@@ -50,6 +51,99 @@ const B1_FOLD: [u32; 32] = {
 };
 
 type V = __m256i;
+
+/// A 256-bit register for the shared algorithms ([`Vector`]). Only made inside this module's
+/// `#[target_feature(enable = "avx2")]` functions, which run after AVX2 was detected.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub(crate) struct Avx2(__m256i);
+
+/// An AVX2 intrinsic on `Avx2` values.
+macro_rules! avx2 {
+    ($e:expr) => {
+        // SAFETY: an `Avx2` value exists only where the CPU has AVX2 (see `Avx2`).
+        unsafe { $e }
+    };
+}
+
+// SAFETY: `Avx2`'s field is private and set only in this module's AVX2 functions, so a value
+// exists only on a CPU with AVX2, which is every instruction the methods use.
+unsafe impl Vector for Avx2 {
+    #[inline(always)]
+    fn splat32(self, x: u32) -> Self {
+        avx2!(Avx2(_mm256_set1_epi32(x as i32)))
+    }
+    #[inline(always)]
+    fn splat8(self, x: u8) -> Self {
+        avx2!(Avx2(_mm256_set1_epi8(x as i8)))
+    }
+    #[inline(always)]
+    fn table16(self, t: [u8; 16]) -> Self {
+        avx2!(Avx2(_mm256_broadcastsi128_si256(_mm_loadu_si128(
+            t.as_ptr().cast()
+        ))))
+    }
+    #[inline(always)]
+    fn and(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_and_si256(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn or(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_or_si256(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn xor(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_xor_si256(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn andnot(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_andnot_si256(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn shl32<const N: i32>(self) -> Self {
+        avx2!(Avx2(_mm256_slli_epi32::<N>(self.0)))
+    }
+    #[inline(always)]
+    fn shr32<const N: i32>(self) -> Self {
+        avx2!(Avx2(_mm256_srli_epi32::<N>(self.0)))
+    }
+    #[inline(always)]
+    fn shuffle8(self, idx: Self) -> Self {
+        avx2!(Avx2(_mm256_shuffle_epi8(self.0, idx.0)))
+    }
+    #[inline(always)]
+    fn eq8(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_cmpeq_epi8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn lt8(self, n: u8) -> Self {
+        // Signed compare: the trait's contract keeps both sides below 0x80.
+        avx2!(Avx2(_mm256_cmpgt_epi8(_mm256_set1_epi8(n as i8), self.0)))
+    }
+    #[inline(always)]
+    fn sub_sat8(self, n: u8) -> Self {
+        avx2!(Avx2(_mm256_subs_epu8(self.0, _mm256_set1_epi8(n as i8))))
+    }
+    #[inline(always)]
+    fn add8(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_add_epi8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mulhi16(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_mulhi_epu16(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mullo16(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_mullo_epi16(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn nonzero_lanes(self) -> u32 {
+        avx2!({
+            let zero = _mm256_cmpeq_epi32(self.0, _mm256_setzero_si256());
+            !(_mm256_movemask_ps(_mm256_castsi256_ps(zero)) as u32) & 0xFF
+        })
+    }
+}
 
 #[inline]
 #[target_feature(enable = "avx2")]
@@ -361,126 +455,11 @@ fn load_words(keys: &[[u8; KEY_LEN]; LANES]) -> [V; 6] {
     [w0, w1, w2, w3, w4, w5]
 }
 
-/// Validates eight keys under the strict rules from their ASCII words; bit `i` of the result
-/// is set when key `i` is invalid (which rule broke is left to [`check_strict`](crate::key::check_strict)).
-#[inline]
-#[target_feature(enable = "avx2")]
-fn invalid_mask(w: &[V; 6]) -> u32 {
-    // Nibble tables (Muła): a byte is in the alphabet iff LO[low] & HI[high] == 0.
-    // Bit 0: high nibble 2 ('+' is 0x2B, '/' is 0x2F); bit 1: high 3 (digits 0x30..0x39);
-    // bit 2: high 4 and 6 (letters from 1); bit 3: high 5 and 7 (letters up to 0xA);
-    // bit 4: every other high nibble, never valid.
-    const LO: [u8; 16] = {
-        let mut t = [0x10u8; 16];
-        let mut l = 0;
-        while l < 16 {
-            if l != 0xB && l != 0xF {
-                t[l] |= 1;
-            }
-            if l >= 10 {
-                t[l] |= 2;
-            }
-            if l == 0 {
-                t[l] |= 4;
-            }
-            if l >= 11 {
-                t[l] |= 8;
-            }
-            l += 1;
-        }
-        t
-    };
-    const HI: [u8; 16] = [
-        0x10, 0x10, 1, 2, 4, 8, 4, 8, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,
-    ];
-    // SAFETY: both tables are 16 readable bytes; unaligned loads have no alignment requirement.
-    let (lo_t, hi_t) = unsafe {
-        (
-            _mm256_broadcastsi128_si256(_mm_loadu_si128(LO.as_ptr().cast())),
-            _mm256_broadcastsi128_si256(_mm_loadu_si128(HI.as_ptr().cast())),
-        )
-    };
-    let nib = _mm256_set1_epi8(0x0F);
-    let alpha = |v: V| {
-        let lo = _mm256_shuffle_epi8(lo_t, and(v, nib));
-        let hi = _mm256_shuffle_epi8(hi_t, and(_mm256_srli_epi16::<4>(v), nib));
-        and(lo, hi)
-    };
-    let mut bad = or(or(alpha(w[0]), alpha(w[1])), or(alpha(w[2]), alpha(w[3])));
-    bad = or(bad, alpha(w[4]));
-    // Word 5 is bytes 20..24: 20 and 21 in the alphabet, 22 and 23 '=' (little-endian lanes).
-    let w5 = w[5];
-    bad = or(bad, and(alpha(w5), splat(0x0000_FFFF)));
-    bad = or(bad, and(xor(w5, splat(0x3D3D_0000)), splat(0xFFFF_0000)));
-    // Byte 21 must be 'A', 'Q', 'g' or 'w' (value with low four bits zero); clearing bit 4
-    // maps them onto 'A' and 'g'.
-    let b21 = and(w5, _mm256_set1_epi8(0xEFu8 as i8));
-    let canon = or(
-        _mm256_cmpeq_epi8(b21, _mm256_set1_epi8(b'A' as i8)),
-        _mm256_cmpeq_epi8(b21, _mm256_set1_epi8(b'g' as i8)),
-    );
-    bad = or(bad, _mm256_andnot_si256(canon, splat(0x0000_FF00)));
-    let ok = _mm256_cmpeq_epi32(bad, _mm256_setzero_si256());
-    !(_mm256_movemask_ps(_mm256_castsi256_ps(ok)) as u32) & 0xFF
-}
-
-/// Sextets → base64 ASCII, bytewise (Muła's compare-and-offset: no table of 64).
-#[inline]
-#[target_feature(enable = "avx2")]
-fn to_ascii(idx: V) -> V {
-    let mut r = _mm256_subs_epu8(idx, _mm256_set1_epi8(51));
-    let letters_upper = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), idx);
-    r = or(r, and(letters_upper, _mm256_set1_epi8(13)));
-    // Offset per class: 0 → 'a'..'z', 1..=10 → digits, 11 → '+', 12 → '/', 13 → 'A'..'Z'.
-    let offsets = _mm256_setr_epi8(
-        71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 65, 0, 0, //
-        71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 65, 0, 0,
-    );
-    _mm256_add_epi8(_mm256_shuffle_epi8(offsets, r), idx)
-}
-
-/// Four base64 characters per lane from three bytes per lane. `order` puts the three bytes as
-/// `[b1, b0, b2, b1]` in each lane (b0 first in the digest); then Muła's multiply trick splits
-/// them into four sextets, one per byte.
-#[inline]
-#[target_feature(enable = "avx2")]
-fn encode_group(y: V, order: V) -> V {
-    let v = _mm256_shuffle_epi8(y, order);
-    let hi = _mm256_mulhi_epu16(and(v, splat(0x0FC0_FC00)), splat(0x0400_0040));
-    let lo = _mm256_mullo_epi16(and(v, splat(0x003F_03F0)), splat(0x0100_0010));
-    to_ascii(or(hi, lo))
-}
-
 /// Base64 of eight digests straight into eight output slots.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn encode_store(h: [V; 5], out: &mut [[u8; ACCEPT_LEN]; LANES]) {
-    // A lane's top three bytes, or its low three, as [b1, b0, b2, b1] (indices are per
-    // 128-bit half, so each lane's pattern is offset by 4).
-    let top3 = _mm256_setr_epi8(
-        2, 3, 1, 2, 6, 7, 5, 6, 10, 11, 9, 10, 14, 15, 13, 14, //
-        2, 3, 1, 2, 6, 7, 5, 6, 10, 11, 9, 10, 14, 15, 13, 14,
-    );
-    let low3 = _mm256_setr_epi8(
-        1, 2, 0, 1, 5, 6, 4, 5, 9, 10, 8, 9, 13, 14, 12, 13, //
-        1, 2, 0, 1, 5, 6, 4, 5, 9, 10, 8, 9, 13, 14, 12, 13,
-    );
-    // Group j is digest bytes 3j..3j+3; groups that straddle two words are shifted together.
-    let y1 = or(_mm256_slli_epi32::<24>(h[0]), _mm256_srli_epi32::<8>(h[1]));
-    let y2 = or(_mm256_slli_epi32::<16>(h[1]), _mm256_srli_epi32::<16>(h[2]));
-    let y5 = or(_mm256_slli_epi32::<24>(h[3]), _mm256_srli_epi32::<8>(h[4]));
-    let y6 = _mm256_slli_epi32::<16>(h[4]);
-    let c0 = encode_group(h[0], top3);
-    let c1 = encode_group(y1, top3);
-    let c2 = encode_group(y2, top3);
-    let c3 = encode_group(h[2], low3);
-    let c4 = encode_group(h[3], top3);
-    let c5 = encode_group(y5, top3);
-    // Character 27 is the '=' pad.
-    let c6 = or(
-        and(encode_group(y6, top3), splat(0x00FF_FFFF)),
-        splat(0x3D00_0000),
-    );
+    let [c0, c1, c2, c3, c4, c5, c6] = base64::encode(h.map(Avx2)).map(|v| v.0);
     let r = transpose4([c0, c1, c2, c3]);
     let s = transpose4([c4, c5, c6, c6]);
     let mut rows = [_mm256_setzero_si256(); LANES];
@@ -526,9 +505,13 @@ fn kernel8<const STRICT: bool>(
     keys: &[[u8; KEY_LEN]; LANES],
     out: &mut [[u8; ACCEPT_LEN]; LANES],
 ) -> u32 {
-    let ascii = load_words(keys);
-    let invalid = if STRICT { invalid_mask(&ascii) } else { 0 };
-    encode_store(sha1_two_blocks(ascii.map(|v| bswap(v))), out);
+    let m = load_words(keys).map(|v| bswap(v));
+    let invalid = if STRICT {
+        strict::invalid_lanes(&m.map(Avx2))
+    } else {
+        0
+    };
+    encode_store(sha1_two_blocks(m), out);
     invalid
 }
 
@@ -539,13 +522,13 @@ fn kernel_multi<const STRICT: bool>(
     keys: &[[[u8; KEY_LEN]; LANES]; x2::G],
     out: &mut [[[u8; ACCEPT_LEN]; LANES]; x2::G],
 ) -> [u32; x2::G] {
-    let ascii = keys.each_ref().map(|k| load_words(k));
+    let words = keys.each_ref().map(|k| load_words(k).map(|v| bswap(v)));
     let invalid = if STRICT {
-        ascii.each_ref().map(|a| invalid_mask(a))
+        words.map(|w| strict::invalid_lanes(&w.map(Avx2)))
     } else {
         [0; x2::G]
     };
-    let m: [x2::V; 6] = core::array::from_fn(|j| core::array::from_fn(|g| bswap(ascii[g][j])));
+    let m: [x2::V; 6] = core::array::from_fn(|j| core::array::from_fn(|g| words[g][j]));
     let h = x2::sha1_two_blocks(m);
     for (g, o) in out.iter_mut().enumerate() {
         encode_store(h.map(|p| p[g]), o);

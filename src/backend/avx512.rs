@@ -22,7 +22,8 @@
 use core::arch::x86_64::*;
 
 use super::constants::{BLOCK1_FIRST_CONST, BLOCK1_WORDS, BLOCK2_WK, FILLER_KEY, K, SHA1_IV};
-use super::settle_flagged;
+use super::vector::Vector;
+use super::{base64, settle_flagged, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
@@ -46,6 +47,102 @@ const fn lanes128(a: [u8; 16]) -> __m512i {
     // SAFETY: `[u8; 64]` and `__m512i` are both 64 bytes of plain integer data; every bit
     // pattern is a valid value of either.
     unsafe { core::mem::transmute::<[u8; 64], __m512i>(b) }
+}
+
+/// A 512-bit register for the shared algorithms ([`Vector`]). Only made inside this module's
+/// `#[target_feature]` functions (AVX-512 F and BW), which run after detection.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub(crate) struct Avx512(__m512i);
+
+/// An AVX-512 intrinsic on `Avx512` values.
+macro_rules! avx512 {
+    ($e:expr) => {
+        // SAFETY: an `Avx512` value exists only where the CPU has AVX-512 F and BW (see
+        // `Avx512`).
+        unsafe { $e }
+    };
+}
+
+// SAFETY: `Avx512`'s field is private and set only in this module's functions compiled for
+// AVX-512 F and BW, so a value exists only on a CPU with every instruction the methods use.
+unsafe impl Vector for Avx512 {
+    #[inline(always)]
+    fn splat32(self, x: u32) -> Self {
+        avx512!(Avx512(_mm512_set1_epi32(x as i32)))
+    }
+    #[inline(always)]
+    fn splat8(self, x: u8) -> Self {
+        avx512!(Avx512(_mm512_set1_epi8(x as i8)))
+    }
+    #[inline(always)]
+    fn table16(self, t: [u8; 16]) -> Self {
+        avx512!(Avx512(_mm512_broadcast_i32x4(_mm_loadu_si128(
+            t.as_ptr().cast()
+        ))))
+    }
+    #[inline(always)]
+    fn and(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_and_si512(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn or(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_or_si512(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn xor(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_xor_si512(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn andnot(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_andnot_si512(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn shl32<const N: i32>(self) -> Self {
+        // The immediate form takes a `u32` count; a constant count folds to it.
+        avx512!(Avx512(_mm512_sll_epi32(self.0, _mm_cvtsi32_si128(N))))
+    }
+    #[inline(always)]
+    fn shr32<const N: i32>(self) -> Self {
+        avx512!(Avx512(_mm512_srl_epi32(self.0, _mm_cvtsi32_si128(N))))
+    }
+    #[inline(always)]
+    fn shuffle8(self, idx: Self) -> Self {
+        avx512!(Avx512(_mm512_shuffle_epi8(self.0, idx.0)))
+    }
+    #[inline(always)]
+    fn eq8(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_movm_epi8(_mm512_cmpeq_epi8_mask(
+            self.0, o.0
+        ))))
+    }
+    #[inline(always)]
+    fn lt8(self, n: u8) -> Self {
+        avx512!(Avx512(_mm512_movm_epi8(_mm512_cmplt_epu8_mask(
+            self.0,
+            _mm512_set1_epi8(n as i8)
+        ))))
+    }
+    #[inline(always)]
+    fn sub_sat8(self, n: u8) -> Self {
+        avx512!(Avx512(_mm512_subs_epu8(self.0, _mm512_set1_epi8(n as i8))))
+    }
+    #[inline(always)]
+    fn add8(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_add_epi8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mulhi16(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_mulhi_epu16(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mullo16(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_mullo_epi16(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn nonzero_lanes(self) -> u32 {
+        avx512!(u32::from(_mm512_test_epi32_mask(self.0, self.0)))
+    }
 }
 
 /// `vpshufb` control reversing the bytes of every dword (little-endian load -> SHA-1 word).
@@ -385,106 +482,6 @@ fn sha1_two_blocks<const G: usize>(key_words: [[__m512i; G]; 6]) -> [[__m512i; G
     ]
 }
 
-/// Per byte: is it in the standard base64 alphabet `A-Z a-z 0-9 + /`?
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn in_alphabet(v: __m512i) -> __mmask64 {
-    // Setting bit 5 maps 'A'..='Z' onto 'a'..='z' and nothing else into that range.
-    let folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
-    let letter = _mm512_cmplt_epu8_mask(
-        _mm512_sub_epi8(folded, _mm512_set1_epi8(b'a' as i8)),
-        _mm512_set1_epi8(26),
-    );
-    // '/' is 0x2F, just before '0'..='9'.
-    let slash_digit = _mm512_cmplt_epu8_mask(
-        _mm512_sub_epi8(v, _mm512_set1_epi8(b'/' as i8)),
-        _mm512_set1_epi8(11),
-    );
-    let plus = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'+' as i8));
-    letter | slash_digit | plus
-}
-
-/// The lanes holding a valid strict key, from the byte-swapped words W0..W5 (so key byte
-/// `4j + 3 - k` is byte `k` of its dword in word `j`).
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn valid_lanes(words: &[__m512i; 6]) -> u16 {
-    // Key bytes 0..20: the alphabet.
-    let mut good = in_alphabet(words[0])
-        & in_alphabet(words[1])
-        & in_alphabet(words[2])
-        & in_alphabet(words[3])
-        & in_alphabet(words[4]);
-    // Word 5 is key bytes 20 (dword byte 3), 21 (byte 2), 22 and 23 (bytes 1, 0).
-    const B20: u64 = 0x8888_8888_8888_8888;
-    const B21: u64 = 0x4444_4444_4444_4444;
-    const PAD: u64 = 0x3333_3333_3333_3333;
-    let w5 = words[5];
-    let eq = |c: u8| _mm512_mask_cmpeq_epi8_mask(B21, w5, _mm512_set1_epi8(c as i8));
-    // Byte 21 carries 6 bits of which the low 4 must be zero: values 0, 16, 32, 48.
-    let canonical = eq(b'A') | eq(b'Q') | eq(b'g') | eq(b'w');
-    let pad = _mm512_mask_cmpeq_epi8_mask(PAD, w5, _mm512_set1_epi8(b'=' as i8));
-    good &= (in_alphabet(w5) & B20) | canonical | pad;
-    // A lane is valid when all four of its bytes are good in every word.
-    _mm512_cmpeq_epi32_mask(_mm512_movm_epi8(good), _mm512_set1_epi32(-1))
-}
-
-/// 6-bit values (one per byte, 4 per dword, first char in the lowest byte) from 24-bit groups
-/// in the low 3 bytes of each dword (first byte most significant).
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn split_sextets(g: __m512i) -> __m512i {
-    // Bytes [b1, b0, b2, b1] per dword, where b0 b1 b2 are the group's bytes in order.
-    const SPREAD: __m512i = lanes128([1, 2, 0, 1, 5, 6, 4, 5, 9, 10, 8, 9, 13, 14, 12, 13]);
-    let x = _mm512_shuffle_epi8(g, SPREAD);
-    // Move each 6-bit field to the bottom of its byte with 16-bit multiplies (Muła's method).
-    let hi = _mm512_mulhi_epu16(
-        _mm512_and_si512(x, _mm512_set1_epi32(0x0FC0_FC00)),
-        _mm512_set1_epi32(0x0400_0040),
-    );
-    let lo = _mm512_mullo_epi16(
-        _mm512_and_si512(x, _mm512_set1_epi32(0x003F_03F0)),
-        _mm512_set1_epi32(0x0100_0010),
-    );
-    _mm512_or_si512(hi, lo)
-}
-
-/// Base64 characters from 6-bit values, one per byte.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn to_ascii(v: __m512i) -> __m512i {
-    // Offset to add per range: 0..=25 'A', 26..=51 'a'-26, 52..=61 '0'-52, 62 '+', 63 '/'.
-    // Index: 13 for 0..=25, else saturating v - 51 (0 for 26..=51, 1..=10 digits, 11, 12).
-    const OFFSETS: __m512i = lanes128([
-        71, 252, 252, 252, 252, 252, 252, 252, 252, 252, 252, 237, 240, 65, 0, 0,
-    ]);
-    let reduced = _mm512_subs_epu8(v, _mm512_set1_epi8(51));
-    let upper = _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(26));
-    let reduced = _mm512_mask_mov_epi8(reduced, upper, _mm512_set1_epi8(13));
-    _mm512_add_epi8(v, _mm512_shuffle_epi8(OFFSETS, reduced))
-}
-
-/// The 28-byte accepts of 16 digests, as 7 vectors: vector `m` lane `i` is chars `4m..4m+4`
-/// of key `i`.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn encode(h: [__m512i; 5]) -> [__m512i; 7] {
-    // Group m is digest bits 24m..24m+24 (bits past 160 are zero), in each dword's low 3 bytes.
-    let groups = [
-        _mm512_srli_epi32::<8>(h[0]),
-        _mm512_or_si512(_mm512_slli_epi32::<16>(h[0]), _mm512_srli_epi32::<16>(h[1])),
-        _mm512_or_si512(_mm512_slli_epi32::<8>(h[1]), _mm512_srli_epi32::<24>(h[2])),
-        h[2],
-        _mm512_srli_epi32::<8>(h[3]),
-        _mm512_or_si512(_mm512_slli_epi32::<16>(h[3]), _mm512_srli_epi32::<16>(h[4])),
-        _mm512_slli_epi32::<8>(h[4]),
-    ];
-    let mut out = groups.map(|g| to_ascii(split_sextets(g)));
-    // Char 27 (byte 3 of group 6) is the padding.
-    out[6] = _mm512_mask_mov_epi8(out[6], 0x8888_8888_8888_8888, _mm512_set1_epi8(b'=' as i8));
-    out
-}
-
 /// Loads 16 keys and returns their big-endian words W0..W5, one key per lane.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw")]
@@ -508,7 +505,7 @@ fn load_words(keys: &[[u8; KEY_LEN]; LANES]) -> [__m512i; 6] {
     words
 }
 
-/// Transposes 16 encoded accepts (see [`encode`]) into their output slots.
+/// Transposes 16 encoded accepts (see [`base64::encode`]) into their output slots.
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn store_accepts(enc: &[__m512i; 7], out: &mut [[u8; ACCEPT_LEN]; LANES]) {
@@ -544,7 +541,7 @@ fn groups<const G: usize>(
     for g in 0..G {
         let w = load_words(&keys[g]);
         if strict {
-            invalid[g] = !valid_lanes(&w);
+            invalid[g] = strict::invalid_lanes(&w.map(Avx512)) as u16;
         }
         for j in 0..6 {
             words[j][g] = w[j];
@@ -552,7 +549,8 @@ fn groups<const G: usize>(
     }
     let h = sha1_two_blocks(words);
     for (g, out) in out.iter_mut().enumerate() {
-        store_accepts(&encode([h[0][g], h[1][g], h[2][g], h[3][g], h[4][g]]), out);
+        let enc = base64::encode(h.map(|w| Avx512(w[g])));
+        store_accepts(&enc.map(|v| v.0), out);
     }
     invalid
 }

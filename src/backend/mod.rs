@@ -25,10 +25,16 @@ pub mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub mod avx512;
 #[cfg(target_arch = "x86_64")]
+mod base64;
+#[cfg(target_arch = "x86_64")]
 mod constants;
 pub mod portable;
 #[cfg(target_arch = "x86_64")]
 pub mod shani;
+#[cfg(target_arch = "x86_64")]
+mod strict;
+#[cfg(target_arch = "x86_64")]
+mod vector;
 
 /// The backends wsaccept knows, fastest last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
