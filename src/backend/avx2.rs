@@ -6,21 +6,19 @@
 //! SHA-1 blocks on all lanes at once and base64-encodes the eight digests in registers before
 //! transposing them back into the output slots.
 //!
-//! What makes it cheap besides the width: the message is key ‖ GUID, so in block one only W0..W5
-//! vary. Rounds 6..15 add precomputed `W + K` constants and the early schedule XORs fold the
-//! constant words together. Block two is all padding, so its whole `W + K` table is computed at
-//! compile time (`W2K`).
+//! The check, the SHA-1 rounds (with the constant words folded) and the encoder are the shared
+//! ones ([`strict`], [`sha1`], [`base64`]) over [`Avx2`]; this file is the AVX2 glue: loads,
+//! transposes, stores, and the fence that keeps two groups interleaved.
 //!
 //! SHA-1's rounds are one long serial chain (rotate, add, next round) and vector integer ops
 //! take two cycles on recent AMD cores, so the main loop runs two groups of eight at once
-//! (sixteen keys per step, module `x2`) and pins them together round by round; a last odd
-//! group and the padded tail take the single-group path.
+//! (sixteen keys per step, a [`Group`] of two) and pins them together round by round
+//! ([`pin2`]); a last odd group and the padded tail take the single-group path.
 
 use core::arch::x86_64::*;
 
-use super::constants::{
-    BLOCK1_FIRST_CONST, BLOCK1_WORDS, BLOCK2_WK as W2K, FILLER_KEY, K, SHA1_IV,
-};
+use super::constants::FILLER_KEY;
+use super::sha1::{self, Group};
 use super::vector::Vector;
 use super::{base64, settle_flagged, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
@@ -28,29 +26,11 @@ use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 /// Keys handled at once.
 pub const LANES: usize = 8;
 
-/// Block one's words; only 6..16 (GUID and padding) are used, 0..6 are the key.
-const B1: [u32; 16] = BLOCK1_WORDS;
-
-/// For rounds 16..32 of block one: the XOR of the recurrence terms
-/// `W[t-3] ^ W[t-8] ^ W[t-14] ^ W[t-16]` that are constant words (6..16). Index `t`.
-const B1_FOLD: [u32; 32] = {
-    let mut c = [0u32; 32];
-    let mut t = 16;
-    while t < 32 {
-        let terms = [t - 3, t - 8, t - 14, t - 16];
-        let mut i = 0;
-        while i < 4 {
-            if terms[i] >= BLOCK1_FIRST_CONST && terms[i] < 16 {
-                c[t] ^= B1[terms[i]];
-            }
-            i += 1;
-        }
-        t += 1;
-    }
-    c
-};
-
 type V = __m256i;
+
+/// Groups of eight interleaved in the main loop: two measured fastest (three spill the state
+/// out of the sixteen registers).
+const G: usize = 2;
 
 /// A 256-bit register for the shared algorithms ([`Vector`]). Only made inside this module's
 /// `#[target_feature(enable = "avx2")]` functions, which run after AVX2 was detected.
@@ -69,6 +49,8 @@ macro_rules! avx2 {
 // SAFETY: `Avx2`'s field is private and set only in this module's AVX2 functions, so a value
 // exists only on a CPU with AVX2, which is every instruction the methods use.
 unsafe impl Vector for Avx2 {
+    const LANES: usize = 8;
+
     #[inline(always)]
     fn splat32(self, x: u32) -> Self {
         avx2!(Avx2(_mm256_set1_epi32(x as i32)))
@@ -100,8 +82,40 @@ unsafe impl Vector for Avx2 {
         avx2!(Avx2(_mm256_andnot_si256(self.0, o.0)))
     }
     #[inline(always)]
+    fn add32(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_add_epi32(self.0, o.0)))
+    }
+    #[inline(always)]
     fn shl32<const N: i32>(self) -> Self {
         avx2!(Avx2(_mm256_slli_epi32::<N>(self.0)))
+    }
+    /// AVX2 has no rotate: shift left | shift right (by a constant count, which compiles to
+    /// the immediate forms). By one, `x + x` instead of the left shift: shifts share two ports
+    /// on most cores, adds have three or four.
+    #[inline(always)]
+    fn rotl32<const N: i32>(self) -> Self {
+        avx2!({
+            let x = self.0;
+            let left = if N == 1 {
+                _mm256_add_epi32(x, x)
+            } else {
+                _mm256_sll_epi32(x, _mm_cvtsi32_si128(N))
+            };
+            Avx2(_mm256_or_si256(
+                left,
+                _mm256_srl_epi32(x, _mm_cvtsi32_si128(32 - N)),
+            ))
+        })
+    }
+    /// Two registers: both copies pinned together (see [`pin2`]).
+    #[inline(always)]
+    fn fence_group<const G: usize>(mut g: [Self; G]) -> [Self; G] {
+        if G == 2 {
+            let (p, q) = avx2!(pin2(g[0].0, g[1].0));
+            g[0] = Avx2(p);
+            g[1] = Avx2(q);
+        }
+        g
     }
     #[inline(always)]
     fn shr32<const N: i32>(self) -> Self {
@@ -145,276 +159,20 @@ unsafe impl Vector for Avx2 {
     }
 }
 
+/// Makes both interleaved groups' copy of a state word exist at the same point of each round,
+/// so that the compiler cannot schedule the groups one after the other (left alone it does, to
+/// save registers, which leaves the out-of-order core a single serial chain; pinned, the step
+/// is faster). Emits no instruction.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn splat(x: u32) -> V {
-    _mm256_set1_epi32(x as i32)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
-fn add(a: V, b: V) -> V {
-    _mm256_add_epi32(a, b)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
-fn xor(a: V, b: V) -> V {
-    _mm256_xor_si256(a, b)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
-fn and(a: V, b: V) -> V {
-    _mm256_and_si256(a, b)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
-fn or(a: V, b: V) -> V {
-    _mm256_or_si256(a, b)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
-fn shl<const N: i32>(x: V) -> V {
-    _mm256_slli_epi32::<N>(x)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
-fn shr<const N: i32>(x: V) -> V {
-    _mm256_srli_epi32::<N>(x)
-}
-
-/// A single group has nothing to keep interleaved (see `x2::fence`).
-#[inline]
-fn fence(x: V) -> V {
-    x
-}
-
-/// One round; `e` becomes the new `a` and the names rotate in [`five!`].
-macro_rules! step {
-    ($f:ident, $wk:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        // Add the terms that do not depend on the newest `a` first: shortest dependency chain.
-        // `fence` keeps interleaved groups in step (see `x2::fence`).
-        $e = fence(add(add(add($e, $wk), $f($b, $c, $d)), rotl5($a)));
-        $b = fence(rotl30($b));
-    };
-}
-
-/// Five rounds, after which the names are back in their roles.
-macro_rules! five {
-    ($f:ident, $wk:ident, $t:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        step!($f, $wk!($t), $a, $b, $c, $d, $e);
-        step!($f, $wk!($t + 1), $e, $a, $b, $c, $d);
-        step!($f, $wk!($t + 2), $d, $e, $a, $b, $c);
-        step!($f, $wk!($t + 3), $c, $d, $e, $a, $b);
-        step!($f, $wk!($t + 4), $b, $c, $d, $e, $a);
-    };
-}
-
-/// All eighty rounds; `$wk!(t)` gives `W[t] + K[t / 20]`.
-macro_rules! eighty {
-    ($wk:ident, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        five!(ch, $wk, 0, $a, $b, $c, $d, $e);
-        five!(ch, $wk, 5, $a, $b, $c, $d, $e);
-        five!(ch, $wk, 10, $a, $b, $c, $d, $e);
-        five!(ch, $wk, 15, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 20, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 25, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 30, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 35, $a, $b, $c, $d, $e);
-        five!(maj, $wk, 40, $a, $b, $c, $d, $e);
-        five!(maj, $wk, 45, $a, $b, $c, $d, $e);
-        five!(maj, $wk, 50, $a, $b, $c, $d, $e);
-        five!(maj, $wk, 55, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 60, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 65, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 70, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 75, $a, $b, $c, $d, $e);
-    };
-}
-
-/// The SHA-1 code, written once over whatever `V`, `splat`, `add`, `xor`, `and`, `or`, `shl`
-/// and `shr` mean where it is expanded: one group of eight lanes, or two interleaved.
-macro_rules! sha1_core {
-    () => {
-        /// Rotate left by one. `x + x` instead of a shift: shifts share two ports on most cores,
-        /// adds have three or four.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn rotl1(x: V) -> V {
-            or(add(x, x), shr::<31>(x))
-        }
-
-        /// AVX2 has no rotate: shift left | shift right.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn rotl5(x: V) -> V {
-            or(shl::<5>(x), shr::<27>(x))
-        }
-
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn rotl30(x: V) -> V {
-            or(shl::<30>(x), shr::<2>(x))
-        }
-
-        /// Rounds 0..20: `(b & c) | (!b & d)`, as `d ^ (b & (c ^ d))`.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn ch(b: V, c: V, d: V) -> V {
-            xor(d, and(b, xor(c, d)))
-        }
-
-        /// Rounds 20..40 and 60..80.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn parity(b: V, c: V, d: V) -> V {
-            xor(xor(b, c), d)
-        }
-
-        /// Rounds 40..60: majority.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn maj(b: V, c: V, d: V) -> V {
-            or(and(b, c), and(d, or(b, c)))
-        }
-
-        /// SHA-1 of key ‖ GUID for a group of keys (one per 32-bit lane), given their words
-        /// W0..W5 as native-endian values. Returns the five digest words per lane.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub(super) fn sha1_two_blocks(m: [V; 6]) -> [V; 5] {
-            // Block one's schedule. Words 6..16 are constants; rounds 16..32 XOR only the terms
-            // that vary, plus one folded constant (`B1_FOLD`).
-            let mut w = [splat(0); 80];
-            w[..6].copy_from_slice(&m);
-            let x3 = |a: V, b: V, c: V| xor(xor(a, b), c);
-            w[16] = rotl1(x3(w[0], w[2], splat(B1_FOLD[16])));
-            w[17] = rotl1(x3(w[1], w[3], splat(B1_FOLD[17])));
-            w[18] = rotl1(x3(w[2], w[4], splat(B1_FOLD[18])));
-            w[19] = rotl1(xor(x3(w[16], w[5], w[3]), splat(B1_FOLD[19])));
-            w[20] = rotl1(x3(w[17], w[4], splat(B1_FOLD[20])));
-            w[21] = rotl1(x3(w[18], w[5], splat(B1_FOLD[21])));
-            w[22] = rotl1(xor(w[19], splat(B1_FOLD[22])));
-            w[23] = rotl1(xor(w[20], splat(B1_FOLD[23])));
-            let mut t = 24;
-            while t < 30 {
-                w[t] = rotl1(x3(w[t - 3], w[t - 8], splat(B1_FOLD[t])));
-                t += 1;
-            }
-            w[30] = rotl1(xor(x3(w[27], w[22], w[16]), splat(B1_FOLD[30])));
-            w[31] = rotl1(xor(x3(w[28], w[23], w[17]), splat(B1_FOLD[31])));
-            let mut t = 32;
-            while t < 80 {
-                w[t] = rotl1(xor(xor(w[t - 3], w[t - 8]), xor(w[t - 14], w[t - 16])));
-                t += 1;
-            }
-
-            // Rounds 6..16 take a precomputed constant. (`% 16` only keeps the index of the
-            // branch not taken in bounds; both branches are resolved at compile time.)
-            macro_rules! wk1 {
-                ($t:expr) => {
-                    if $t >= BLOCK1_FIRST_CONST && $t < 16 {
-                        splat(B1[$t % 16].wrapping_add(K[0]))
-                    } else {
-                        add(w[$t], splat(K[$t / 20]))
-                    }
-                };
-            }
-            macro_rules! wk2 {
-                ($t:expr) => {
-                    splat(W2K[$t])
-                };
-            }
-
-            let [mut a, mut b, mut c, mut d, mut e] = SHA1_IV.map(|x| splat(x));
-            eighty!(wk1, a, b, c, d, e);
-            let h = [
-                add(a, splat(SHA1_IV[0])),
-                add(b, splat(SHA1_IV[1])),
-                add(c, splat(SHA1_IV[2])),
-                add(d, splat(SHA1_IV[3])),
-                add(e, splat(SHA1_IV[4])),
-            ];
-            [a, b, c, d, e] = h;
-            eighty!(wk2, a, b, c, d, e);
-            [
-                add(a, h[0]),
-                add(b, h[1]),
-                add(c, h[2]),
-                add(d, h[3]),
-                add(e, h[4]),
-            ]
-        }
-    };
-}
-
-sha1_core!();
-
-/// Two groups of eight keys interleaved, so that two independent dependency chains fill the
-/// pipeline (each round's `a` → rotate → add chain is long and serial).
-mod x2 {
-    use super::{B1, B1_FOLD, BLOCK1_FIRST_CONST, K, SHA1_IV, W2K};
-    use core::arch::x86_64::*;
-
-    /// Groups interleaved: two measured fastest (three spill the state out of the sixteen
-    /// registers). `fence` is written for two.
-    pub(super) const G: usize = 2;
-    pub(super) type V = [__m256i; G];
-
-    macro_rules! lift {
-        ($name:ident, $op:ident) => {
-            #[inline]
-            #[target_feature(enable = "avx2")]
-            fn $name(a: V, b: V) -> V {
-                core::array::from_fn(|i| $op(a[i], b[i]))
-            }
-        };
+fn pin2(mut p: V, mut q: V) -> (V, V) {
+    // SAFETY: the template is empty: it only pins both values into registers at this point;
+    // it reads and writes no memory, stack or flags.
+    unsafe {
+        core::arch::asm!("/* {0} {1} */", inout(ymm_reg) p, inout(ymm_reg) q,
+            options(pure, nomem, nostack, preserves_flags));
     }
-    lift!(add, _mm256_add_epi32);
-    lift!(xor, _mm256_xor_si256);
-    lift!(and, _mm256_and_si256);
-    lift!(or, _mm256_or_si256);
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn splat(x: u32) -> V {
-        [_mm256_set1_epi32(x as i32); G]
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn shl<const N: i32>(x: V) -> V {
-        x.map(|v| _mm256_slli_epi32::<N>(v))
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn shr<const N: i32>(x: V) -> V {
-        x.map(|v| _mm256_srli_epi32::<N>(v))
-    }
-
-    /// Makes both groups' copy of a state word exist at the same point of each round, so that
-    /// the compiler cannot schedule the groups one after the other (left alone it does, to
-    /// save registers, which leaves the out-of-order core a single serial chain; pinned, the
-    /// step measured ~1.3x faster). Emits no instruction.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn fence(x: V) -> V {
-        let [mut p, mut q] = x;
-        // SAFETY: the template is empty: it only pins both values into registers at this
-        // point; it reads and writes no memory, stack or flags.
-        unsafe {
-            core::arch::asm!("/* {0} {1} */", inout(ymm_reg) p, inout(ymm_reg) q,
-                options(pure, nomem, nostack, preserves_flags));
-        }
-        [p, q]
-    }
-
-    sha1_core!();
+    (p, q)
 }
 
 /// 4×4 transpose of 32-bit elements inside each 128-bit half.
@@ -511,27 +269,27 @@ fn kernel8<const STRICT: bool>(
     } else {
         0
     };
-    encode_store(sha1_two_blocks(m), out);
+    encode_store(sha1::two_blocks(m.map(Avx2)).map(|v| v.0), out);
     invalid
 }
 
-/// `x2::G` groups of eight interleaved; returns the invalid-lane masks.
+/// `G` groups of eight interleaved; returns the invalid-lane masks.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn kernel_multi<const STRICT: bool>(
-    keys: &[[[u8; KEY_LEN]; LANES]; x2::G],
-    out: &mut [[[u8; ACCEPT_LEN]; LANES]; x2::G],
-) -> [u32; x2::G] {
+    keys: &[[[u8; KEY_LEN]; LANES]; G],
+    out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
+) -> [u32; G] {
     let words = keys.each_ref().map(|k| load_words(k).map(|v| bswap(v)));
     let invalid = if STRICT {
         words.map(|w| strict::invalid_lanes(&w.map(Avx2)))
     } else {
-        [0; x2::G]
+        [0; G]
     };
-    let m: [x2::V; 6] = core::array::from_fn(|j| core::array::from_fn(|g| words[g][j]));
-    let h = x2::sha1_two_blocks(m);
+    let m = core::array::from_fn(|j| Group(core::array::from_fn(|g| Avx2(words[g][j]))));
+    let h = sha1::two_blocks::<Group<Avx2, G>>(m);
     for (g, o) in out.iter_mut().enumerate() {
-        encode_store(h.map(|p| p[g]), o);
+        encode_store(h.map(|p| p.0[g].0), o);
     }
     invalid
 }
@@ -549,12 +307,12 @@ fn run<const STRICT: bool>(
     let (out_groups, out_tail) = out.as_chunks_mut::<LANES>();
     let (st_groups, st_tail) = status.as_chunks_mut::<LANES>();
     let mut invalid = 0;
-    let (pair_k, rest_k) = key_groups.as_chunks::<{ x2::G }>();
-    let (pair_o, rest_o) = out_groups.as_chunks_mut::<{ x2::G }>();
-    let (pair_s, rest_s) = st_groups.as_chunks_mut::<{ x2::G }>();
+    let (pair_k, rest_k) = key_groups.as_chunks::<{ G }>();
+    let (pair_o, rest_o) = out_groups.as_chunks_mut::<{ G }>();
+    let (pair_s, rest_s) = st_groups.as_chunks_mut::<{ G }>();
     for ((k, o), s) in pair_k.iter().zip(pair_o.iter_mut()).zip(pair_s.iter_mut()) {
         let bad = kernel_multi::<STRICT>(k, o);
-        for g in 0..x2::G {
+        for g in 0..G {
             invalid += settle_flagged(&k[g], &mut o[g], &mut s[g], bad[g]);
         }
     }

@@ -7,21 +7,20 @@
 //! output slots. No per-key scalar work happens unless a key is invalid (then `check_strict`
 //! names the error for that key only).
 //!
-//! Constant folding: block one's words W6..W15 (GUID and padding) and the IV are constants, and
-//! block two is entirely constant. The rounds are written over `Word`, a value that is either
-//! a compile-time `u32` or a vector; every operation on two constants is done in `u32`
-//! arithmetic, which LLVM evaluates at compile time because the rounds are fully unrolled. So
-//! rounds 6..15 of block one add a precomputed W+K, the early schedule words only XOR in the
-//! part that varies, and block two adds W+K from `BLOCK2_WK`, a table computed by a const fn.
+//! The check, the SHA-1 rounds (constants folded, see [`sha1`]) and the encoder are the shared
+//! ones over [`Avx512`], which brings AVX-512's native rotate and ternary-logic op and a fence
+//! that keeps each round's sum grouped as written; this file is the glue: the loads and
+//! transposes in and out.
 //!
 //! Latency: a SHA-1 round depends on the previous one through a rotate and an add (2 cycles
 //! each on the Zen 5 this was tuned on), so one group alone leaves the vector units idle. Runs
-//! of 32 keys interleave two groups in every operation (measured ~20% faster than one group;
-//! three or four groups spill and are slower). The last partial group is padded to 16 keys.
+//! of 32 keys interleave two groups in every operation (three or four groups spill and are
+//! slower). The last partial group is padded to 16 keys.
 
 use core::arch::x86_64::*;
 
-use super::constants::{BLOCK1_FIRST_CONST, BLOCK1_WORDS, BLOCK2_WK, FILLER_KEY, K, SHA1_IV};
+use super::constants::FILLER_KEY;
+use super::sha1::{self, Group};
 use super::vector::Vector;
 use super::{base64, settle_flagged, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
@@ -67,6 +66,8 @@ macro_rules! avx512 {
 // SAFETY: `Avx512`'s field is private and set only in this module's functions compiled for
 // AVX-512 F and BW, so a value exists only on a CPU with every instruction the methods use.
 unsafe impl Vector for Avx512 {
+    const LANES: usize = 16;
+
     #[inline(always)]
     fn splat32(self, x: u32) -> Self {
         avx512!(Avx512(_mm512_set1_epi32(x as i32)))
@@ -96,6 +97,24 @@ unsafe impl Vector for Avx512 {
     #[inline(always)]
     fn andnot(self, o: Self) -> Self {
         avx512!(Avx512(_mm512_andnot_si512(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn add32(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_add_epi32(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn rotl32<const N: i32>(self) -> Self {
+        avx512!(Avx512(_mm512_rol_epi32::<N>(self.0)))
+    }
+    #[inline(always)]
+    fn ternary<const IMM: i32>(self, b: Self, c: Self) -> Self {
+        avx512!(Avx512(_mm512_ternarylogic_epi32::<IMM>(self.0, b.0, c.0)))
+    }
+    /// Measured: left alone, LLVM adds `wk` to `rotl5(a)` and lengthens the round-to-round
+    /// chain by an add.
+    #[inline(always)]
+    fn fence_sum(self) -> Self {
+        avx512!(Avx512(opaque(self.0)))
     }
     #[inline(always)]
     fn shl32<const N: i32>(self) -> Self {
@@ -143,6 +162,22 @@ unsafe impl Vector for Avx512 {
     fn nonzero_lanes(self) -> u32 {
         avx512!(u32::from(_mm512_test_epi32_mask(self.0, self.0)))
     }
+}
+
+/// `a`, unchanged, but opaque to LLVM: stops it re-associating a sum across this point.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn opaque(mut x: __m512i) -> __m512i {
+    // SAFETY: an empty asm block that only names the register; it reads and writes no memory,
+    // stack or flags, and leaves the value as it was.
+    unsafe {
+        core::arch::asm!(
+            "/* {0} */",
+            inout(zmm_reg) x,
+            options(pure, nomem, nostack, preserves_flags)
+        );
+    }
+    x
 }
 
 /// `vpshufb` control reversing the bytes of every dword (little-endian load -> SHA-1 word).
@@ -215,273 +250,6 @@ const OUT_T: OutTranspose = {
     t
 };
 
-/// A SHA-1 word for `G` groups of 16 keys: the same constant in every lane (folded at compile
-/// time) or one value per lane. `G = 2` interleaves two independent groups in every operation,
-/// which hides the latency of the round's dependency chain.
-#[derive(Clone, Copy)]
-enum Word<const G: usize> {
-    C(u32),
-    V([__m512i; G]),
-}
-
-use Word::{C, V};
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn splat<const G: usize>(w: Word<G>) -> [__m512i; G] {
-    match w {
-        C(c) => [_mm512_set1_epi32(c as i32); G],
-        V(v) => v,
-    }
-}
-
-/// `op` applied lane-group by lane-group.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn map2<const G: usize>(
-    a: Word<G>,
-    b: Word<G>,
-    op: impl Fn(__m512i, __m512i) -> __m512i,
-) -> Word<G> {
-    let (a, b) = (splat(a), splat(b));
-    V(core::array::from_fn(|g| op(a[g], b[g])))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn add<const G: usize>(a: Word<G>, b: Word<G>) -> Word<G> {
-    match (a, b) {
-        (C(x), C(y)) => C(x.wrapping_add(y)),
-        _ => map2(a, b, |x, y| _mm512_add_epi32(x, y)),
-    }
-}
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn rol<const N: i32, const G: usize>(a: Word<G>) -> Word<G> {
-    match a {
-        C(x) => C(x.rotate_left(N as u32)),
-        V(v) => V(v.map(|x| _mm512_rol_epi32::<N>(x))),
-    }
-}
-
-/// `a`, unchanged, but opaque to LLVM: stops it re-associating a sum across this point.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn opaque<const G: usize>(a: Word<G>) -> Word<G> {
-    match a {
-        C(x) => C(x),
-        V(v) => V(v.map(|mut x| {
-            // SAFETY: an empty asm block that only names the register; it reads and writes no
-            // memory, stack or flags, and leaves the value as it was.
-            unsafe {
-                core::arch::asm!(
-                    "/* {0} */",
-                    inout(zmm_reg) x,
-                    options(pure, nomem, nostack, preserves_flags)
-                );
-            }
-            x
-        })),
-    }
-}
-
-/// `vpternlogd` semantics on scalars: bit `(a<<2)|(b<<1)|c` of `imm` is the result bit.
-const fn ternary_scalar(imm: u8, a: u32, b: u32, c: u32) -> u32 {
-    let mut r = 0;
-    let mut i = 0;
-    while i < 8 {
-        if imm >> i & 1 == 1 {
-            let x = if i & 4 != 0 { a } else { !a };
-            let y = if i & 2 != 0 { b } else { !b };
-            let z = if i & 1 != 0 { c } else { !c };
-            r |= x & y & z;
-        }
-        i += 1;
-    }
-    r
-}
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn ternary<const IMM: i32, const G: usize>(a: Word<G>, b: Word<G>, c: Word<G>) -> Word<G> {
-    match (a, b, c) {
-        (C(x), C(y), C(z)) => C(ternary_scalar(IMM as u8, x, y, z)),
-        _ => {
-            let (a, b, c) = (splat(a), splat(b), splat(c));
-            V(core::array::from_fn(|g| {
-                _mm512_ternarylogic_epi32::<IMM>(a[g], b[g], c[g])
-            }))
-        }
-    }
-}
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn xor2<const G: usize>(a: Word<G>, b: Word<G>) -> Word<G> {
-    match (a, b) {
-        (C(x), C(y)) => C(x ^ y),
-        (C(0), v) | (v, C(0)) => v,
-        _ => map2(a, b, |x, y| _mm512_xor_si512(x, y)),
-    }
-}
-
-/// `a ^ b ^ c` with the constant terms merged first, so they cost at most one operand.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn xor3<const G: usize>(a: Word<G>, b: Word<G>, c: Word<G>) -> Word<G> {
-    match (a, b, c) {
-        (C(k), x, y) | (x, C(k), y) | (x, y, C(k)) => match (x, y) {
-            (C(j), v) | (v, C(j)) => xor2(v, C(k ^ j)),
-            _ => ternary::<0x96, G>(x, y, C(k)),
-        },
-        _ => ternary::<0x96, G>(a, b, c),
-    }
-}
-
-/// `a ^ b ^ c ^ d` with the constant terms merged first, so they cost at most one operand.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn xor4<const G: usize>(a: Word<G>, b: Word<G>, c: Word<G>, d: Word<G>) -> Word<G> {
-    match (a, b, c, d) {
-        (C(k), x, y, z) | (x, C(k), y, z) | (x, y, C(k), z) | (x, y, z, C(k)) => match (x, y, z) {
-            (C(j), v, u) | (v, C(j), u) | (v, u, C(j)) => xor3(v, u, C(k ^ j)),
-            _ => xor2(ternary::<0x96, G>(x, y, z), C(k)),
-        },
-        _ => xor2(ternary::<0x96, G>(a, b, c), d),
-    }
-}
-
-/// The round function of round `t`: Ch, Parity, Maj, Parity.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn f<const G: usize>(t: usize, b: Word<G>, c: Word<G>, d: Word<G>) -> Word<G> {
-    match t / 20 {
-        0 => ternary::<0xCA, G>(b, c, d),
-        2 => ternary::<0xE8, G>(b, c, d),
-        _ => ternary::<0x96, G>(b, c, d),
-    }
-}
-
-/// Block one's message word `t` (t < 80). `w` is a rolling window of the words that vary per
-/// lane (W0..W5 and W16..); W6..W15 are constants. Words from 16 on are computed here and
-/// stored in the window, so call this once per `t`, in order.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn block1_word<const G: usize>(w: &mut [[__m512i; G]; 16], t: usize) -> Word<G> {
-    let get = |w: &[[__m512i; G]; 16], i: usize| {
-        if (BLOCK1_FIRST_CONST..16).contains(&i) {
-            C(BLOCK1_WORDS[i])
-        } else {
-            V(w[i % 16])
-        }
-    };
-    if t < 16 {
-        return get(w, t);
-    }
-    let x = rol::<1, _>(xor4(
-        get(w, t - 3),
-        get(w, t - 8),
-        get(w, t - 14),
-        get(w, t - 16),
-    ));
-    w[t % 16] = splat(x);
-    x
-}
-
-/// One SHA-1 round: `e += rol5(a) + f(b, c, d) + wk`, `b = rol30(b)`. The sum is grouped so
-/// that only the last addition waits on `a`, the previous round's result: the chain from one
-/// round to the next is then one rotate and one add. `opaque` keeps LLVM from regrouping it
-/// (it did, adding `wk` to `rol5(a)` and lengthening the chain by an add).
-macro_rules! round {
-    ($t:expr, $wk:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        $e = add(
-            opaque(add(add($e, $wk), f($t, $b, $c, $d))),
-            rol::<5, _>($a),
-        );
-        $b = rol::<30, _>($b);
-    };
-}
-
-/// Five rounds from `t`, after which the five state names are back in their places.
-macro_rules! five {
-    ($r:ident, $t:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        $r!($t, $a, $b, $c, $d, $e);
-        $r!($t + 1, $e, $a, $b, $c, $d);
-        $r!($t + 2, $d, $e, $a, $b, $c);
-        $r!($t + 3, $c, $d, $e, $a, $b);
-        $r!($t + 4, $b, $c, $d, $e, $a);
-    };
-}
-
-macro_rules! eighty {
-    ($r:ident, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        five!($r, 0, $a, $b, $c, $d, $e);
-        five!($r, 5, $a, $b, $c, $d, $e);
-        five!($r, 10, $a, $b, $c, $d, $e);
-        five!($r, 15, $a, $b, $c, $d, $e);
-        five!($r, 20, $a, $b, $c, $d, $e);
-        five!($r, 25, $a, $b, $c, $d, $e);
-        five!($r, 30, $a, $b, $c, $d, $e);
-        five!($r, 35, $a, $b, $c, $d, $e);
-        five!($r, 40, $a, $b, $c, $d, $e);
-        five!($r, 45, $a, $b, $c, $d, $e);
-        five!($r, 50, $a, $b, $c, $d, $e);
-        five!($r, 55, $a, $b, $c, $d, $e);
-        five!($r, 60, $a, $b, $c, $d, $e);
-        five!($r, 65, $a, $b, $c, $d, $e);
-        five!($r, 70, $a, $b, $c, $d, $e);
-        five!($r, 75, $a, $b, $c, $d, $e);
-    };
-}
-
-/// SHA-1 of the two padded blocks for `G` groups of 16 keys given their words W0..W5; returns
-/// H0..H4.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn sha1_two_blocks<const G: usize>(key_words: [[__m512i; G]; 6]) -> [[__m512i; G]; 5] {
-    // Block one: six words per lane, the rest constant; the schedule is built as it is used.
-    let mut w = [[_mm512_setzero_si512(); G]; 16];
-    w[..6].copy_from_slice(&key_words);
-    let (mut a, mut b, mut c, mut d, mut e) = (
-        C(SHA1_IV[0]),
-        C(SHA1_IV[1]),
-        C(SHA1_IV[2]),
-        C(SHA1_IV[3]),
-        C(SHA1_IV[4]),
-    );
-    macro_rules! r1 {
-        ($t:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-            let wt = block1_word(&mut w, $t);
-            round!($t, add(wt, C(K[$t / 20])), $a, $b, $c, $d, $e);
-        };
-    }
-    eighty!(r1, a, b, c, d, e);
-    let h1 = [
-        add(C(SHA1_IV[0]), a),
-        add(C(SHA1_IV[1]), b),
-        add(C(SHA1_IV[2]), c),
-        add(C(SHA1_IV[3]), d),
-        add(C(SHA1_IV[4]), e),
-    ];
-
-    // Block two: the same for every key, so W+K comes straight from the table.
-    let [mut a, mut b, mut c, mut d, mut e] = h1;
-    macro_rules! r2 {
-        ($t:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-            round!($t, C(BLOCK2_WK[$t]), $a, $b, $c, $d, $e);
-        };
-    }
-    eighty!(r2, a, b, c, d, e);
-    [
-        splat(add(h1[0], a)),
-        splat(add(h1[1], b)),
-        splat(add(h1[2], c)),
-        splat(add(h1[3], d)),
-        splat(add(h1[4], e)),
-    ]
-}
-
 /// Loads 16 keys and returns their big-endian words W0..W5, one key per lane.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw")]
@@ -536,20 +304,17 @@ fn groups<const G: usize>(
     out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
     strict: bool,
 ) -> [u16; G] {
-    let mut words = [[_mm512_setzero_si512(); G]; 6];
+    let loaded = keys.each_ref().map(|k| load_words(k).map(Avx512));
     let mut invalid = [0u16; G];
-    for g in 0..G {
-        let w = load_words(&keys[g]);
-        if strict {
-            invalid[g] = strict::invalid_lanes(&w.map(Avx512)) as u16;
-        }
-        for j in 0..6 {
-            words[j][g] = w[j];
+    if strict {
+        for (bad, w) in invalid.iter_mut().zip(&loaded) {
+            *bad = strict::invalid_lanes(w) as u16;
         }
     }
-    let h = sha1_two_blocks(words);
+    let words = core::array::from_fn(|j| Group(core::array::from_fn(|g| loaded[g][j])));
+    let h = sha1::two_blocks::<Group<Avx512, G>>(words);
     for (g, out) in out.iter_mut().enumerate() {
-        let enc = base64::encode(h.map(|w| Avx512(w[g])));
+        let enc = base64::encode(h.map(|w| w.0[g]));
         store_accepts(&enc.map(|v| v.0), out);
     }
     invalid

@@ -30,6 +30,8 @@ mod base64;
 mod constants;
 pub mod portable;
 #[cfg(target_arch = "x86_64")]
+mod sha1;
+#[cfg(target_arch = "x86_64")]
 pub mod shani;
 #[cfg(target_arch = "x86_64")]
 mod strict;

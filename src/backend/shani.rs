@@ -50,6 +50,8 @@ macro_rules! sse {
 // SAFETY: `Sse`'s field is private and set only in this module's functions compiled for SSE2,
 // SSSE3 and SSE4.1, so a value exists only on a CPU with every instruction the methods use.
 unsafe impl Vector for Sse {
+    const LANES: usize = 4;
+
     #[inline(always)]
     fn splat32(self, x: u32) -> Self {
         sse!(Sse(_mm_set1_epi32(x as i32)))
@@ -79,8 +81,19 @@ unsafe impl Vector for Sse {
         sse!(Sse(_mm_andnot_si128(self.0, o.0)))
     }
     #[inline(always)]
+    fn add32(self, o: Self) -> Self {
+        sse!(Sse(_mm_add_epi32(self.0, o.0)))
+    }
+    #[inline(always)]
     fn shl32<const N: i32>(self) -> Self {
         sse!(Sse(_mm_slli_epi32::<N>(self.0)))
+    }
+    #[inline(always)]
+    fn rotl32<const N: i32>(self) -> Self {
+        sse!(Sse(_mm_or_si128(
+            _mm_sll_epi32(self.0, _mm_cvtsi32_si128(N)),
+            _mm_srl_epi32(self.0, _mm_cvtsi32_si128(32 - N))
+        )))
     }
     #[inline(always)]
     fn shr32<const N: i32>(self) -> Self {

@@ -20,6 +20,9 @@
 /// Implementors promise that a value of the type only exists on a CPU that has every
 /// instruction its methods use (so that calling them is sound from any code).
 pub(crate) unsafe trait Vector: Copy {
+    /// 32-bit lanes per register.
+    const LANES: usize;
+
     /// `x` in every 32-bit lane (`self` only witnesses the instructions).
     fn splat32(self, x: u32) -> Self;
     /// `x` in every byte.
@@ -33,6 +36,7 @@ pub(crate) unsafe trait Vector: Copy {
     /// `!self & o`.
     fn andnot(self, o: Self) -> Self;
 
+    fn add32(self, o: Self) -> Self;
     fn shl32<const N: i32>(self) -> Self;
     fn shr32<const N: i32>(self) -> Self;
 
@@ -52,6 +56,58 @@ pub(crate) unsafe trait Vector: Copy {
     /// 16-bit multiply, low half of each product.
     fn mullo16(self, o: Self) -> Self;
 
+    /// Rotate each 32-bit lane left by `N` (0 < N < 32).
+    fn rotl32<const N: i32>(self) -> Self;
+
     /// Bit `i` set when 32-bit lane `i` is not zero.
     fn nonzero_lanes(self) -> u32;
+
+    /// The bitwise function of three inputs whose truth table is `IMM` (bit
+    /// `(a << 2) | (b << 1) | c` is the result bit, AVX-512's `vpternlogd`). The default builds
+    /// the three SHA-1 uses (0x96 parity, 0xCA choose, 0xE8 majority) from two-input operations
+    /// and any other from its minterms; a target with a ternary instruction overrides it.
+    #[inline(always)]
+    fn ternary<const IMM: i32>(self, b: Self, c: Self) -> Self {
+        match IMM {
+            0x96 => self.xor(b).xor(c),
+            0xCA => c.xor(self.and(b.xor(c))),
+            0xE8 => self.and(b).or(c.and(self.or(b))),
+            _ => {
+                let ones = self.splat32(u32::MAX);
+                let mut r = self.splat32(0);
+                for i in 0..8 {
+                    if IMM >> i & 1 == 1 {
+                        let x = if i & 4 != 0 { self } else { self.xor(ones) };
+                        let y = if i & 2 != 0 { b } else { b.xor(ones) };
+                        let z = if i & 1 != 0 { c } else { c.xor(ones) };
+                        r = r.or(x.and(y).and(z));
+                    }
+                }
+                r
+            }
+        }
+    }
+
+    /// Optimisation fence on a partial sum of a SHA-1 round (`e + wk + f`), before `rotl5(a)`
+    /// is added: returns `self` unchanged, but may stop the compiler from re-associating the
+    /// sum so that the round-to-round chain grows by an add. Identity unless overridden.
+    #[inline(always)]
+    fn fence_sum(self) -> Self {
+        self
+    }
+
+    /// Optimisation fence on a SHA-1 state word just computed. Identity unless overridden
+    /// ([`super::sha1::Group`] turns it into [`fence_group`](Self::fence_group)).
+    #[inline(always)]
+    fn fence_state(self) -> Self {
+        self
+    }
+
+    /// Optimisation fence on the copies of one state word in `G` interleaved registers: may
+    /// make them all exist at the same point, so that the compiler cannot schedule the
+    /// registers' rounds one after the other. Identity unless overridden.
+    #[inline(always)]
+    fn fence_group<const G: usize>(g: [Self; G]) -> [Self; G] {
+        g
+    }
 }
