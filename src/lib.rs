@@ -30,10 +30,10 @@ pub mod keygen;
 pub mod response;
 
 pub use accept::Accept;
-pub use backend::{Backend, BackendKind};
+pub use backend::{Backend, BackendEnvError, BackendKind};
 pub use batch::{
     accept_batch, accept_keys, accept_scattered, verify_batch, BatchError, BatchOptions, Verdict,
-    VerifySummary, CHUNK, PARALLEL_CUTOFF,
+    VerifySummary, PARALLEL_CUTOFF,
 };
 pub use key::{
     check_strict, parse_lenient, parse_strict, trim_ows, Key, KeyError, KeyStatus, Mode,

@@ -190,3 +190,53 @@ fn forced_backend_is_used_by_batch_calls() {
         }
     }
 }
+
+/// In a child process (this binary re-run on one test): `WSACCEPT_BACKEND` as the parent set
+/// it, and `EXPECT` = `<active name> <env_error kind or "none">`.
+#[test]
+fn env_child() {
+    let Ok(expect) = std::env::var("WSACCEPT_TEST_EXPECT") else {
+        return; // Not a child: nothing to check.
+    };
+    let (want_active, want_error) = expect.split_once(' ').unwrap();
+    assert_eq!(Backend::active().name(), want_active);
+    let got_error = match Backend::env_error() {
+        None => "none".to_string(),
+        Some(wsaccept::BackendEnvError::UnknownName(n)) => format!("unknown:{n}"),
+        Some(wsaccept::BackendEnvError::Unsupported(k)) => format!("unsupported:{}", k.name()),
+    };
+    assert_eq!(got_error, want_error);
+}
+
+/// `WSACCEPT_BACKEND` forces every backend this CPU has; a name that is no backend, or one
+/// the CPU lacks, is ignored for the detected one and `Backend::env_error` says why.
+#[test]
+fn env_override_is_honoured_or_explained() {
+    let detected = Backend::detect().name();
+    let mut cases = vec![
+        (String::new(), format!("{detected} none")),
+        ("nope".to_string(), format!("{detected} unknown:nope")),
+    ];
+    for &kind in BackendKind::ALL {
+        let expect = if kind.is_available() {
+            format!("{} none", kind.name())
+        } else {
+            format!("{detected} unsupported:{}", kind.name())
+        };
+        cases.push((kind.name().to_string(), expect));
+    }
+    for (value, expect) in cases {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "env_child", "--test-threads=1"])
+            .env("WSACCEPT_BACKEND", &value)
+            .env("WSACCEPT_TEST_EXPECT", &expect)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+            "WSACCEPT_BACKEND={value:?}, expected {expect:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

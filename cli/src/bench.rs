@@ -166,5 +166,9 @@ pub fn list_backends() -> Outcome {
             if kind == active { " active" } else { "" }
         );
     }
+    // The library prints nothing: an ignored WSACCEPT_BACKEND is reported here.
+    if let Some(err) = Backend::env_error() {
+        eprintln!("wsaccept: {err}");
+    }
     Ok(true)
 }

@@ -24,7 +24,7 @@ use super::{base64, settle_flagged, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
-pub const LANES: usize = 8;
+pub(crate) const LANES: usize = 8;
 
 type V = __m256i;
 
@@ -336,10 +336,9 @@ fn run<const STRICT: bool>(
 /// The backend contract (see `backend` module docs), eight keys at a time.
 ///
 /// # Safety
-/// The CPU must support AVX2 (calling from code not itself compiled for AVX2 is `unsafe`);
-/// [`super::Backend`] only dispatches here after detecting it.
+/// The CPU must support AVX2; [`super::Backend`] only dispatches here after detecting it.
 #[target_feature(enable = "avx2")]
-pub fn accept_keys(
+pub(crate) unsafe fn accept_keys(
     keys: &[[u8; KEY_LEN]],
     out: &mut [[u8; ACCEPT_LEN]],
     status: &mut [KeyStatus],

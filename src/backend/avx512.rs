@@ -26,7 +26,7 @@ use super::{base64, settle_flagged, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
-pub const LANES: usize = 16;
+pub(crate) const LANES: usize = 16;
 
 /// A vector constant from 16 dwords.
 const fn dwords(a: [i32; 16]) -> __m512i {
@@ -323,16 +323,15 @@ fn groups<const G: usize>(
 /// The backend contract (see `backend` module docs), 16 keys at a time.
 ///
 /// # Safety
-/// A `#[target_feature]` function: calling it from code without these features requires the
-/// CPU to support AVX-512 F, BW and VL (as `BackendKind::Avx512.is_available()` checks).
+/// The CPU must support AVX-512 F, BW and VL; [`super::Backend`] only dispatches here after
+/// detecting them.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-pub fn accept_keys(
+pub(crate) unsafe fn accept_keys(
     keys: &[[u8; KEY_LEN]],
     out: &mut [[u8; ACCEPT_LEN]],
     status: &mut [KeyStatus],
     strict: bool,
 ) -> usize {
-    assert!(keys.len() == out.len() && keys.len() == status.len());
     let mut invalid = 0;
     let mut settle_all =
         |k: &[[u8; KEY_LEN]], o: &mut [[u8; ACCEPT_LEN]], s: &mut [KeyStatus], flagged: &[u16]| {

@@ -30,7 +30,7 @@ use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 /// K=1 55.6, K=2 38.6, K=3 32.4, K=4 28.3, K=5 27.1, K=6 27.6. Four is ~82 cycles per key,
 /// near the `sha1rnds4` throughput floor of 40 per key; five gains ~4% on long runs but pads
 /// power-of-two batches (16 keys, the driver's 128-key chunks) with wasted keys, so four.
-pub const LANES: usize = 4;
+pub(crate) const LANES: usize = 4;
 
 /// A 128-bit register for the shared algorithms ([`Vector`]). Only made inside this module's
 /// `#[target_feature]` functions (SSE2, SSSE3, SSE4.1), which run after detection.
@@ -391,9 +391,10 @@ fn group<const K: usize>(
 /// The backend contract (see `backend` module docs), [`LANES`] keys at a time.
 ///
 /// # Safety
-/// The CPU must support `sha`, `sse2`, `ssse3` and `sse4.1` (`BackendKind::ShaNi` checks).
+/// The CPU must support `sha`, `sse2`, `ssse3` and `sse4.1`; [`super::Backend`] only dispatches
+/// here after detecting them.
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-pub unsafe fn accept_keys(
+pub(crate) unsafe fn accept_keys(
     keys: &[[u8; KEY_LEN]],
     out: &mut [[u8; ACCEPT_LEN]],
     status: &mut [KeyStatus],
@@ -437,10 +438,7 @@ mod tests {
     use crate::key::check_strict;
 
     fn have() -> bool {
-        is_x86_feature_detected!("sha")
-            && is_x86_feature_detected!("sse2")
-            && is_x86_feature_detected!("ssse3")
-            && is_x86_feature_detected!("sse4.1")
+        crate::BackendKind::ShaNi.is_available()
     }
 
     /// The quick strict check agrees with `check_strict` on every byte at every position.
