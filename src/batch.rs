@@ -8,7 +8,7 @@
 //! feature every batch is one part, on the calling thread, whatever the thread option.
 //!
 //! Nothing here allocates: keys that need gathering or statuses the caller did not ask for go
-//! through fixed stack buffers of [`CHUNK`] keys.
+//! through fixed stack buffers of `CHUNK` keys.
 
 use core::fmt;
 
@@ -18,7 +18,7 @@ use crate::compute::accept_any;
 use crate::key::{parse_lenient, trim_ows, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
 /// Keys per stack buffer in the single-threaded inner loop.
-pub const CHUNK: usize = 128;
+pub(crate) const CHUNK: usize = 128;
 
 /// Batches smaller than this stay on the calling thread whatever the thread option says:
 /// below it, handing work to rayon costs about what it saves. Measured with the cut-off

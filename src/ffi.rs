@@ -333,7 +333,9 @@ pub extern "C" fn wsaccept_version() -> *const c_char {
 
 /// The name of the backend the batch calls use, e.g. `"portable"` or `"avx512"`: a static
 /// NUL-terminated string, never NULL. Chosen once per process (the environment variable
-/// `WSACCEPT_BACKEND` forces one).
+/// `WSACCEPT_BACKEND` forces one). A `WSACCEPT_BACKEND` that names no backend, or one this CPU
+/// cannot run, is ignored and the detected backend is used: this function then returns a name
+/// other than the one asked for (the library prints nothing; `wsaccept backends` says why).
 ///
 /// # Safety
 /// Always safe to call. The string must not be freed or written.

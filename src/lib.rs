@@ -55,7 +55,7 @@ mod pool;
 mod response;
 
 pub use accept::Accept;
-pub use backend::{Backend, BackendKind};
+pub use backend::{Backend, BackendEnvError, BackendKind};
 pub use batch::{
     accept_batch, accept_keys, accept_scattered, verify_batch, BatchError, BatchOptions, Verdict,
     VerifySummary, PARALLEL_CUTOFF,

@@ -499,18 +499,22 @@ fn seeded_stream_is_stable_across_versions() {
 }
 
 #[test]
-fn backend_is_named_and_forceable() {
-    assert!(BackendKind::ALL.iter().any(|k| k.name() == backend()));
-    assert_eq!(
-        BackendKind::from_name("portable"),
-        Some(BackendKind::Portable)
-    );
+fn every_backend_round_trips_through_its_name() {
+    // Forcing by name (WSACCEPT_BACKEND, per call) is tested in tests/backends.rs.
+    for &kind in BackendKind::ALL {
+        assert_eq!(BackendKind::from_name(kind.name()), Some(kind));
+        assert_eq!(Backend::new(kind).is_some(), kind.is_available());
+    }
     assert_eq!(BackendKind::from_name("nope"), None);
     assert_eq!(
         Backend::new(BackendKind::Portable),
         Some(Backend::portable())
     );
     assert!(Backend::available().any(|b| b == Backend::detect()));
+    assert_eq!(
+        BackendKind::from_name(backend()),
+        Some(Backend::active().kind())
+    );
 }
 
 #[test]

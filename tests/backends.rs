@@ -190,3 +190,62 @@ fn forced_backend_is_used_by_batch_calls() {
         }
     }
 }
+
+/// In a child process (this binary re-run on this one test, `WSACCEPT_TEST_CHILD` set): the
+/// process-wide choice under the `WSACCEPT_BACKEND` the parent set. The child works out what
+/// to expect itself, so that it is right wherever it runs (natively, or under an emulator
+/// with other CPU features than the parent's host).
+#[test]
+fn env_child() {
+    if std::env::var_os("WSACCEPT_TEST_CHILD").is_none() {
+        return; // Not a child: nothing to check.
+    }
+    let value = std::env::var("WSACCEPT_BACKEND").unwrap_or_default();
+    let detected = Backend::detect();
+    let (want_active, want_error) = if value.is_empty() {
+        (detected, None)
+    } else {
+        match BackendKind::from_name(&value) {
+            None => (
+                detected,
+                Some(wsaccept::BackendEnvError::UnknownName(value)),
+            ),
+            Some(kind) => match Backend::new(kind) {
+                Some(backend) => (backend, None),
+                None => (detected, Some(wsaccept::BackendEnvError::Unsupported(kind))),
+            },
+        }
+    };
+    assert_eq!(Backend::active(), want_active);
+    assert_eq!(Backend::env_error(), want_error.as_ref());
+    // And the reason reads as one: it names the value and the backend used instead.
+    if let Some(err) = Backend::env_error() {
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("using {}", detected.name())),
+            "{text}"
+        );
+    }
+}
+
+/// `WSACCEPT_BACKEND` forces every backend this CPU has; a name that is no backend, or one
+/// the CPU lacks, is ignored for the detected one and `Backend::env_error` says why.
+#[test]
+fn env_override_is_honoured_or_explained() {
+    let mut values = vec![String::new(), "nope".to_string()];
+    values.extend(BackendKind::ALL.iter().map(|k| k.name().to_string()));
+    for value in values {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "env_child", "--test-threads=1"])
+            .env("WSACCEPT_BACKEND", &value)
+            .env("WSACCEPT_TEST_CHILD", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+            "WSACCEPT_BACKEND={value:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -140,10 +140,10 @@ fn batch_allocations(n: usize) -> Vec<(&'static str, u64)> {
     let flat: Vec<u8> = accepts.iter().flat_map(|a| *a.as_bytes()).collect();
     assert_eq!(flat, want);
     let invalid = (0..n).filter(|i| i % 4 == 1).count() as i64;
-    // SAFETY (all four calls): every buffer holds exactly what `n` items need; none overlap.
     counts.extend([
         (
             "wsaccept_accept_batch",
+            // SAFETY: every buffer holds exactly what `n` items need; none overlap.
             allocations(|| unsafe {
                 let rc = ffi::wsaccept_accept_batch(
                     keys.as_ptr().cast(),
@@ -157,6 +157,7 @@ fn batch_allocations(n: usize) -> Vec<(&'static str, u64)> {
         ),
         (
             "wsaccept_verify_batch",
+            // SAFETY: every buffer holds exactly what `n` items need; none overlap.
             allocations(|| unsafe {
                 ffi::wsaccept_verify_batch(
                     keys.as_ptr().cast(),
@@ -169,6 +170,7 @@ fn batch_allocations(n: usize) -> Vec<(&'static str, u64)> {
         ),
         (
             "wsaccept_accept_scattered",
+            // SAFETY: every buffer holds exactly what `n` items need; none overlap.
             allocations(|| unsafe {
                 ffi::wsaccept_accept_scattered(
                     ptrs.as_ptr(),
@@ -183,6 +185,7 @@ fn batch_allocations(n: usize) -> Vec<(&'static str, u64)> {
         ),
         (
             "wsaccept_generate",
+            // SAFETY: every buffer holds exactly what `n` items need; none overlap.
             allocations(|| unsafe {
                 ffi::wsaccept_generate(
                     gen_keys.as_mut_ptr().cast(),

@@ -24,6 +24,20 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
     apt-get install -y -qq "${apt_packages[@]}" >/dev/null
 fi
 
+# qemu-user (version 10, from bookworm-backports: it emulates SHA-NI) for .ci/run's check of
+# the shani backend on CPUs without SHA-NI.
+if ! command -v qemu-x86_64 >/dev/null; then
+    echo "setup: apt-get install -t bookworm-backports qemu-user"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        # The same mirror as the main suite's.
+        mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
+        echo "deb $mirror bookworm-backports main" >/etc/apt/sources.list.d/bookworm-backports.list
+    fi
+    apt-get update -qq
+    apt-get install -y -qq -t bookworm-backports qemu-user >/dev/null
+fi
+
 if ! python3 -c 'import pytest, websockets' 2>/dev/null; then
     echo "setup: pip install pytest websockets"
     reqs=(-r bindings/python/requirements-test.txt -r tests/peers/requirements.txt)

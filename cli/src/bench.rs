@@ -322,6 +322,11 @@ pub fn list_backends() -> Outcome {
             if kind == active { " active" } else { "" }
         )?;
     }
+    // The library prints nothing: an ignored WSACCEPT_BACKEND is reported here.
+    if let Some(err) = Backend::env_error() {
+        // A failing stderr must not turn the listing into an error or a panic.
+        let _ = writeln!(io::stderr(), "wsaccept: {err}");
+    }
     out.flush()?;
     Ok(true)
 }

@@ -6,362 +6,173 @@
 //! SHA-1 blocks on all lanes at once and base64-encodes the eight digests in registers before
 //! transposing them back into the output slots.
 //!
-//! What makes it cheap besides the width: the message is key ‖ GUID, so in block one only W0..W5
-//! vary. Rounds 6..15 add precomputed `W + K` constants and the early schedule XORs fold the
-//! constant words together. Block two is all padding, so its whole `W + K` table is computed at
-//! compile time (`W2K`).
+//! The check, the SHA-1 rounds (with the constant words folded) and the encoder are the shared
+//! ones ([`strict`], [`sha1`], [`base64`]) over [`Avx2`]; this file is the AVX2 glue: loads,
+//! transposes, stores, and the fence that keeps two groups interleaved.
 //!
 //! SHA-1's rounds are one long serial chain (rotate, add, next round) and vector integer ops
 //! take two cycles on recent AMD cores, so the main loop runs two groups of eight at once
-//! (sixteen keys per step, module `x2`) and pins them together round by round; a last odd
-//! group and the padded tail take the single-group path.
+//! (sixteen keys per step, a [`Group`] of two) and pins them together round by round
+//! ([`pin2`]); a last odd group and the padded tail take the single-group path.
 
 use core::arch::x86_64::*;
 
-use super::settle_flagged;
-use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
+use super::constants::FILLER_KEY;
+use super::sha1::{self, Group};
+use super::vector::Vector;
+use super::{base64, settle_flagged, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
-pub const LANES: usize = 8;
-
-/// SHA-1 round constants, one per group of twenty rounds.
-const K: [u32; 4] = [0x5A82_7999, 0x6ED9_EBA1, 0x8F1B_BCDC, 0xCA62_C1D6];
-
-/// A padded block as sixteen big-endian words.
-const fn be_words(block: &[u8; 64]) -> [u32; 16] {
-    let mut w = [0u32; 16];
-    let mut i = 0;
-    while i < 16 {
-        w[i] = u32::from_be_bytes([
-            block[4 * i],
-            block[4 * i + 1],
-            block[4 * i + 2],
-            block[4 * i + 3],
-        ]);
-        i += 1;
-    }
-    w
-}
-
-/// Block one's words; only 6..16 (GUID and padding) are used, 0..6 are the key.
-const B1: [u32; 16] = be_words(&BLOCK1_TEMPLATE);
-
-/// For rounds 16..32 of block one: the XOR of the recurrence terms
-/// `W[t-3] ^ W[t-8] ^ W[t-14] ^ W[t-16]` that are constant words (6..16). Index `t`.
-const B1_FOLD: [u32; 32] = {
-    let mut c = [0u32; 32];
-    let mut t = 16;
-    while t < 32 {
-        let terms = [t - 3, t - 8, t - 14, t - 16];
-        let mut i = 0;
-        while i < 4 {
-            if terms[i] >= 6 && terms[i] < 16 {
-                c[t] ^= B1[terms[i]];
-            }
-            i += 1;
-        }
-        t += 1;
-    }
-    c
-};
-
-/// Block two's full `W[t] + K[t / 20]`: the block is the same for every key.
-const W2K: [u32; 80] = {
-    let mut w = [0u32; 80];
-    let head = be_words(&BLOCK2);
-    let mut t = 0;
-    while t < 80 {
-        w[t] = if t < 16 {
-            head[t]
-        } else {
-            (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1)
-        };
-        t += 1;
-    }
-    let mut t = 0;
-    while t < 80 {
-        w[t] = w[t].wrapping_add(K[t / 20]);
-        t += 1;
-    }
-    w
-};
-
-/// A key known to be valid, used to fill the unused lanes of a short final group.
-const FILLER: [u8; KEY_LEN] = *b"dGhlIHNhbXBsZSBub25jZQ==";
+pub(crate) const LANES: usize = 8;
 
 type V = __m256i;
 
-#[inline]
-#[target_feature(enable = "avx2")]
-fn splat(x: u32) -> V {
-    _mm256_set1_epi32(x as i32)
-}
+/// Groups of eight interleaved in the main loop: two measured fastest (three spill the state
+/// out of the sixteen registers).
+const G: usize = 2;
 
-#[inline]
-#[target_feature(enable = "avx2")]
-fn add(a: V, b: V) -> V {
-    _mm256_add_epi32(a, b)
-}
+/// A 256-bit register for the shared algorithms ([`Vector`]). Only made inside this module's
+/// `#[target_feature(enable = "avx2")]` functions, which run after AVX2 was detected.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub(crate) struct Avx2(__m256i);
 
-#[inline]
-#[target_feature(enable = "avx2")]
-fn xor(a: V, b: V) -> V {
-    _mm256_xor_si256(a, b)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
-fn and(a: V, b: V) -> V {
-    _mm256_and_si256(a, b)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
-fn or(a: V, b: V) -> V {
-    _mm256_or_si256(a, b)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
-fn shl<const N: i32>(x: V) -> V {
-    _mm256_slli_epi32::<N>(x)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
-fn shr<const N: i32>(x: V) -> V {
-    _mm256_srli_epi32::<N>(x)
-}
-
-/// A single group has nothing to keep interleaved (see `x2::fence`).
-#[inline]
-fn fence(x: V) -> V {
-    x
-}
-
-/// One round; `e` becomes the new `a` and the names rotate in [`five!`].
-macro_rules! step {
-    ($f:ident, $wk:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        // Add the terms that do not depend on the newest `a` first: shortest dependency chain.
-        // `fence` keeps interleaved groups in step (see `x2::fence`).
-        $e = fence(add(add(add($e, $wk), $f($b, $c, $d)), rotl5($a)));
-        $b = fence(rotl30($b));
+/// An AVX2 intrinsic on `Avx2` values.
+macro_rules! avx2 {
+    ($e:expr) => {
+        // SAFETY: an `Avx2` value exists only where the CPU has AVX2 (see `Avx2`).
+        unsafe { $e }
     };
 }
 
-/// Five rounds, after which the names are back in their roles.
-macro_rules! five {
-    ($f:ident, $wk:ident, $t:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        step!($f, $wk!($t), $a, $b, $c, $d, $e);
-        step!($f, $wk!($t + 1), $e, $a, $b, $c, $d);
-        step!($f, $wk!($t + 2), $d, $e, $a, $b, $c);
-        step!($f, $wk!($t + 3), $c, $d, $e, $a, $b);
-        step!($f, $wk!($t + 4), $b, $c, $d, $e, $a);
-    };
+// SAFETY: `Avx2`'s field is private and set only in this module's AVX2 functions, so a value
+// exists only on a CPU with AVX2, which is every instruction the methods use.
+unsafe impl Vector for Avx2 {
+    const LANES: usize = 8;
+
+    #[inline(always)]
+    fn splat32(self, x: u32) -> Self {
+        avx2!(Avx2(_mm256_set1_epi32(x as i32)))
+    }
+    #[inline(always)]
+    fn splat8(self, x: u8) -> Self {
+        avx2!(Avx2(_mm256_set1_epi8(x as i8)))
+    }
+    #[inline(always)]
+    fn table16(self, t: [u8; 16]) -> Self {
+        avx2!(Avx2(_mm256_broadcastsi128_si256(_mm_loadu_si128(
+            t.as_ptr().cast()
+        ))))
+    }
+    #[inline(always)]
+    fn and(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_and_si256(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn or(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_or_si256(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn xor(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_xor_si256(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn andnot(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_andnot_si256(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn add32(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_add_epi32(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn shl32<const N: i32>(self) -> Self {
+        avx2!(Avx2(_mm256_slli_epi32::<N>(self.0)))
+    }
+    /// AVX2 has no rotate: shift left | shift right (by a constant count, which compiles to
+    /// the immediate forms). By one, `x + x` instead of the left shift: shifts share two ports
+    /// on most cores, adds have three or four.
+    #[inline(always)]
+    fn rotl32<const N: i32>(self) -> Self {
+        avx2!({
+            let x = self.0;
+            let left = if N == 1 {
+                _mm256_add_epi32(x, x)
+            } else {
+                _mm256_sll_epi32(x, _mm_cvtsi32_si128(N))
+            };
+            Avx2(_mm256_or_si256(
+                left,
+                _mm256_srl_epi32(x, _mm_cvtsi32_si128(32 - N)),
+            ))
+        })
+    }
+    /// Two registers: both copies pinned together (see [`pin2`]).
+    #[inline(always)]
+    fn fence_group<const G: usize>(mut g: [Self; G]) -> [Self; G] {
+        if G == 2 {
+            let (p, q) = avx2!(pin2(g[0].0, g[1].0));
+            g[0] = Avx2(p);
+            g[1] = Avx2(q);
+        }
+        g
+    }
+    #[inline(always)]
+    fn shr32<const N: i32>(self) -> Self {
+        avx2!(Avx2(_mm256_srli_epi32::<N>(self.0)))
+    }
+    #[inline(always)]
+    fn shuffle8(self, idx: Self) -> Self {
+        avx2!(Avx2(_mm256_shuffle_epi8(self.0, idx.0)))
+    }
+    #[inline(always)]
+    fn eq8(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_cmpeq_epi8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn lt8(self, n: u8) -> Self {
+        // Signed compare: the trait's contract keeps both sides below 0x80.
+        avx2!(Avx2(_mm256_cmpgt_epi8(_mm256_set1_epi8(n as i8), self.0)))
+    }
+    #[inline(always)]
+    fn sub_sat8(self, n: u8) -> Self {
+        avx2!(Avx2(_mm256_subs_epu8(self.0, _mm256_set1_epi8(n as i8))))
+    }
+    #[inline(always)]
+    fn add8(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_add_epi8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mulhi16(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_mulhi_epu16(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mullo16(self, o: Self) -> Self {
+        avx2!(Avx2(_mm256_mullo_epi16(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn nonzero_lanes(self) -> u32 {
+        avx2!({
+            let zero = _mm256_cmpeq_epi32(self.0, _mm256_setzero_si256());
+            !(_mm256_movemask_ps(_mm256_castsi256_ps(zero)) as u32) & 0xFF
+        })
+    }
 }
 
-/// All eighty rounds; `$wk!(t)` gives `W[t] + K[t / 20]`.
-macro_rules! eighty {
-    ($wk:ident, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        five!(ch, $wk, 0, $a, $b, $c, $d, $e);
-        five!(ch, $wk, 5, $a, $b, $c, $d, $e);
-        five!(ch, $wk, 10, $a, $b, $c, $d, $e);
-        five!(ch, $wk, 15, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 20, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 25, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 30, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 35, $a, $b, $c, $d, $e);
-        five!(maj, $wk, 40, $a, $b, $c, $d, $e);
-        five!(maj, $wk, 45, $a, $b, $c, $d, $e);
-        five!(maj, $wk, 50, $a, $b, $c, $d, $e);
-        five!(maj, $wk, 55, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 60, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 65, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 70, $a, $b, $c, $d, $e);
-        five!(parity, $wk, 75, $a, $b, $c, $d, $e);
-    };
-}
-
-/// The SHA-1 code, written once over whatever `V`, `splat`, `add`, `xor`, `and`, `or`, `shl`
-/// and `shr` mean where it is expanded: one group of eight lanes, or two interleaved.
-macro_rules! sha1_core {
-    () => {
-        /// Rotate left by one. `x + x` instead of a shift: shifts share two ports on most cores,
-        /// adds have three or four.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn rotl1(x: V) -> V {
-            or(add(x, x), shr::<31>(x))
-        }
-
-        /// AVX2 has no rotate: shift left | shift right.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn rotl5(x: V) -> V {
-            or(shl::<5>(x), shr::<27>(x))
-        }
-
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn rotl30(x: V) -> V {
-            or(shl::<30>(x), shr::<2>(x))
-        }
-
-        /// Rounds 0..20: `(b & c) | (!b & d)`, as `d ^ (b & (c ^ d))`.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn ch(b: V, c: V, d: V) -> V {
-            xor(d, and(b, xor(c, d)))
-        }
-
-        /// Rounds 20..40 and 60..80.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn parity(b: V, c: V, d: V) -> V {
-            xor(xor(b, c), d)
-        }
-
-        /// Rounds 40..60: majority.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        fn maj(b: V, c: V, d: V) -> V {
-            or(and(b, c), and(d, or(b, c)))
-        }
-
-        /// SHA-1 of key ‖ GUID for a group of keys (one per 32-bit lane), given their words
-        /// W0..W5 as native-endian values. Returns the five digest words per lane.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub(super) fn sha1_two_blocks(m: [V; 6]) -> [V; 5] {
-            // Block one's schedule. Words 6..16 are constants; rounds 16..32 XOR only the terms
-            // that vary, plus one folded constant (`B1_FOLD`).
-            let mut w = [splat(0); 80];
-            w[..6].copy_from_slice(&m);
-            let x3 = |a: V, b: V, c: V| xor(xor(a, b), c);
-            w[16] = rotl1(x3(w[0], w[2], splat(B1_FOLD[16])));
-            w[17] = rotl1(x3(w[1], w[3], splat(B1_FOLD[17])));
-            w[18] = rotl1(x3(w[2], w[4], splat(B1_FOLD[18])));
-            w[19] = rotl1(xor(x3(w[16], w[5], w[3]), splat(B1_FOLD[19])));
-            w[20] = rotl1(x3(w[17], w[4], splat(B1_FOLD[20])));
-            w[21] = rotl1(x3(w[18], w[5], splat(B1_FOLD[21])));
-            w[22] = rotl1(xor(w[19], splat(B1_FOLD[22])));
-            w[23] = rotl1(xor(w[20], splat(B1_FOLD[23])));
-            let mut t = 24;
-            while t < 30 {
-                w[t] = rotl1(x3(w[t - 3], w[t - 8], splat(B1_FOLD[t])));
-                t += 1;
-            }
-            w[30] = rotl1(xor(x3(w[27], w[22], w[16]), splat(B1_FOLD[30])));
-            w[31] = rotl1(xor(x3(w[28], w[23], w[17]), splat(B1_FOLD[31])));
-            let mut t = 32;
-            while t < 80 {
-                w[t] = rotl1(xor(xor(w[t - 3], w[t - 8]), xor(w[t - 14], w[t - 16])));
-                t += 1;
-            }
-
-            // Rounds 6..16 take a precomputed constant. (`% 16` only keeps the index of the
-            // branch not taken in bounds; both branches are resolved at compile time.)
-            macro_rules! wk1 {
-                ($t:expr) => {
-                    if $t >= 6 && $t < 16 {
-                        splat(B1[$t % 16].wrapping_add(K[0]))
-                    } else {
-                        add(w[$t], splat(K[$t / 20]))
-                    }
-                };
-            }
-            macro_rules! wk2 {
-                ($t:expr) => {
-                    splat(W2K[$t])
-                };
-            }
-
-            let [mut a, mut b, mut c, mut d, mut e] = SHA1_IV.map(|x| splat(x));
-            eighty!(wk1, a, b, c, d, e);
-            let h = [
-                add(a, splat(SHA1_IV[0])),
-                add(b, splat(SHA1_IV[1])),
-                add(c, splat(SHA1_IV[2])),
-                add(d, splat(SHA1_IV[3])),
-                add(e, splat(SHA1_IV[4])),
-            ];
-            [a, b, c, d, e] = h;
-            eighty!(wk2, a, b, c, d, e);
-            [
-                add(a, h[0]),
-                add(b, h[1]),
-                add(c, h[2]),
-                add(d, h[3]),
-                add(e, h[4]),
-            ]
-        }
-    };
-}
-
-sha1_core!();
-
-/// Two groups of eight keys interleaved, so that two independent dependency chains fill the
-/// pipeline (each round's `a` → rotate → add chain is long and serial).
-mod x2 {
-    use super::{B1, B1_FOLD, K, SHA1_IV, W2K};
-    use core::arch::x86_64::*;
-
-    /// Groups interleaved: two measured fastest (three spill the state out of the sixteen
-    /// registers). `fence` is written for two.
-    pub(super) const G: usize = 2;
-    pub(super) type V = [__m256i; G];
-
-    macro_rules! lift {
-        ($name:ident, $op:ident) => {
-            #[inline]
-            #[target_feature(enable = "avx2")]
-            fn $name(a: V, b: V) -> V {
-                core::array::from_fn(|i| $op(a[i], b[i]))
-            }
-        };
+/// Makes both interleaved groups' copy of a state word exist at the same point of each round,
+/// so that the compiler cannot schedule the groups one after the other (left alone it does, to
+/// save registers, which leaves the out-of-order core a single serial chain; pinned, the step
+/// is faster). Emits no instruction.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn pin2(mut p: V, mut q: V) -> (V, V) {
+    // SAFETY: the template is empty: it only pins both values into registers at this point;
+    // it reads and writes no memory, stack or flags.
+    unsafe {
+        core::arch::asm!("/* {0} {1} */", inout(ymm_reg) p, inout(ymm_reg) q,
+            options(pure, nomem, nostack, preserves_flags));
     }
-    lift!(add, _mm256_add_epi32);
-    lift!(xor, _mm256_xor_si256);
-    lift!(and, _mm256_and_si256);
-    lift!(or, _mm256_or_si256);
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn splat(x: u32) -> V {
-        [_mm256_set1_epi32(x as i32); G]
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn shl<const N: i32>(x: V) -> V {
-        x.map(|v| _mm256_slli_epi32::<N>(v))
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn shr<const N: i32>(x: V) -> V {
-        x.map(|v| _mm256_srli_epi32::<N>(v))
-    }
-
-    /// Makes both groups' copy of a state word exist at the same point of each round, so that
-    /// the compiler cannot schedule the groups one after the other (left alone it does, to
-    /// save registers, which leaves the out-of-order core a single serial chain; pinned, the
-    /// step measured ~1.3x faster). Emits no instruction.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn fence(x: V) -> V {
-        let [mut p, mut q] = x;
-        // SAFETY: the template is empty: it only pins both values into registers at this
-        // point; it reads and writes no memory, stack or flags.
-        unsafe {
-            core::arch::asm!("/* {0} {1} */", inout(ymm_reg) p, inout(ymm_reg) q,
-                options(pure, nomem, nostack, preserves_flags));
-        }
-        [p, q]
-    }
-
-    sha1_core!();
+    (p, q)
 }
 
 /// 4×4 transpose of 32-bit elements inside each 128-bit half.
@@ -402,126 +213,11 @@ fn load_words(keys: &[[u8; KEY_LEN]; LANES]) -> [V; 6] {
     [w0, w1, w2, w3, w4, w5]
 }
 
-/// Validates eight keys under the strict rules from their ASCII words; bit `i` of the result
-/// is set when key `i` is invalid (which rule broke is left to [`check_strict`](crate::key::check_strict)).
-#[inline]
-#[target_feature(enable = "avx2")]
-fn invalid_mask(w: &[V; 6]) -> u32 {
-    // Nibble tables (Muła): a byte is in the alphabet iff LO[low] & HI[high] == 0.
-    // Bit 0: high nibble 2 ('+' is 0x2B, '/' is 0x2F); bit 1: high 3 (digits 0x30..0x39);
-    // bit 2: high 4 and 6 (letters from 1); bit 3: high 5 and 7 (letters up to 0xA);
-    // bit 4: every other high nibble, never valid.
-    const LO: [u8; 16] = {
-        let mut t = [0x10u8; 16];
-        let mut l = 0;
-        while l < 16 {
-            if l != 0xB && l != 0xF {
-                t[l] |= 1;
-            }
-            if l >= 10 {
-                t[l] |= 2;
-            }
-            if l == 0 {
-                t[l] |= 4;
-            }
-            if l >= 11 {
-                t[l] |= 8;
-            }
-            l += 1;
-        }
-        t
-    };
-    const HI: [u8; 16] = [
-        0x10, 0x10, 1, 2, 4, 8, 4, 8, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,
-    ];
-    // SAFETY: both tables are 16 readable bytes; unaligned loads have no alignment requirement.
-    let (lo_t, hi_t) = unsafe {
-        (
-            _mm256_broadcastsi128_si256(_mm_loadu_si128(LO.as_ptr().cast())),
-            _mm256_broadcastsi128_si256(_mm_loadu_si128(HI.as_ptr().cast())),
-        )
-    };
-    let nib = _mm256_set1_epi8(0x0F);
-    let alpha = |v: V| {
-        let lo = _mm256_shuffle_epi8(lo_t, and(v, nib));
-        let hi = _mm256_shuffle_epi8(hi_t, and(_mm256_srli_epi16::<4>(v), nib));
-        and(lo, hi)
-    };
-    let mut bad = or(or(alpha(w[0]), alpha(w[1])), or(alpha(w[2]), alpha(w[3])));
-    bad = or(bad, alpha(w[4]));
-    // Word 5 is bytes 20..24: 20 and 21 in the alphabet, 22 and 23 '=' (little-endian lanes).
-    let w5 = w[5];
-    bad = or(bad, and(alpha(w5), splat(0x0000_FFFF)));
-    bad = or(bad, and(xor(w5, splat(0x3D3D_0000)), splat(0xFFFF_0000)));
-    // Byte 21 must be 'A', 'Q', 'g' or 'w' (value with low four bits zero); clearing bit 4
-    // maps them onto 'A' and 'g'.
-    let b21 = and(w5, _mm256_set1_epi8(0xEFu8 as i8));
-    let canon = or(
-        _mm256_cmpeq_epi8(b21, _mm256_set1_epi8(b'A' as i8)),
-        _mm256_cmpeq_epi8(b21, _mm256_set1_epi8(b'g' as i8)),
-    );
-    bad = or(bad, _mm256_andnot_si256(canon, splat(0x0000_FF00)));
-    let ok = _mm256_cmpeq_epi32(bad, _mm256_setzero_si256());
-    !(_mm256_movemask_ps(_mm256_castsi256_ps(ok)) as u32) & 0xFF
-}
-
-/// Sextets → base64 ASCII, bytewise (Muła's compare-and-offset: no table of 64).
-#[inline]
-#[target_feature(enable = "avx2")]
-fn to_ascii(idx: V) -> V {
-    let mut r = _mm256_subs_epu8(idx, _mm256_set1_epi8(51));
-    let letters_upper = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), idx);
-    r = or(r, and(letters_upper, _mm256_set1_epi8(13)));
-    // Offset per class: 0 → 'a'..'z', 1..=10 → digits, 11 → '+', 12 → '/', 13 → 'A'..'Z'.
-    let offsets = _mm256_setr_epi8(
-        71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 65, 0, 0, //
-        71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 65, 0, 0,
-    );
-    _mm256_add_epi8(_mm256_shuffle_epi8(offsets, r), idx)
-}
-
-/// Four base64 characters per lane from three bytes per lane. `order` puts the three bytes as
-/// `[b1, b0, b2, b1]` in each lane (b0 first in the digest); then Muła's multiply trick splits
-/// them into four sextets, one per byte.
-#[inline]
-#[target_feature(enable = "avx2")]
-fn encode_group(y: V, order: V) -> V {
-    let v = _mm256_shuffle_epi8(y, order);
-    let hi = _mm256_mulhi_epu16(and(v, splat(0x0FC0_FC00)), splat(0x0400_0040));
-    let lo = _mm256_mullo_epi16(and(v, splat(0x003F_03F0)), splat(0x0100_0010));
-    to_ascii(or(hi, lo))
-}
-
 /// Base64 of eight digests straight into eight output slots.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn encode_store(h: [V; 5], out: &mut [[u8; ACCEPT_LEN]; LANES]) {
-    // A lane's top three bytes, or its low three, as [b1, b0, b2, b1] (indices are per
-    // 128-bit half, so each lane's pattern is offset by 4).
-    let top3 = _mm256_setr_epi8(
-        2, 3, 1, 2, 6, 7, 5, 6, 10, 11, 9, 10, 14, 15, 13, 14, //
-        2, 3, 1, 2, 6, 7, 5, 6, 10, 11, 9, 10, 14, 15, 13, 14,
-    );
-    let low3 = _mm256_setr_epi8(
-        1, 2, 0, 1, 5, 6, 4, 5, 9, 10, 8, 9, 13, 14, 12, 13, //
-        1, 2, 0, 1, 5, 6, 4, 5, 9, 10, 8, 9, 13, 14, 12, 13,
-    );
-    // Group j is digest bytes 3j..3j+3; groups that straddle two words are shifted together.
-    let y1 = or(_mm256_slli_epi32::<24>(h[0]), _mm256_srli_epi32::<8>(h[1]));
-    let y2 = or(_mm256_slli_epi32::<16>(h[1]), _mm256_srli_epi32::<16>(h[2]));
-    let y5 = or(_mm256_slli_epi32::<24>(h[3]), _mm256_srli_epi32::<8>(h[4]));
-    let y6 = _mm256_slli_epi32::<16>(h[4]);
-    let c0 = encode_group(h[0], top3);
-    let c1 = encode_group(y1, top3);
-    let c2 = encode_group(y2, top3);
-    let c3 = encode_group(h[2], low3);
-    let c4 = encode_group(h[3], top3);
-    let c5 = encode_group(y5, top3);
-    // Character 27 is the '=' pad.
-    let c6 = or(
-        and(encode_group(y6, top3), splat(0x00FF_FFFF)),
-        splat(0x3D00_0000),
-    );
+    let [c0, c1, c2, c3, c4, c5, c6] = base64::encode(h.map(Avx2)).map(|v| v.0);
     let r = transpose4([c0, c1, c2, c3]);
     let s = transpose4([c4, c5, c6, c6]);
     let mut rows = [_mm256_setzero_si256(); LANES];
@@ -567,29 +263,33 @@ fn kernel8<const STRICT: bool>(
     keys: &[[u8; KEY_LEN]; LANES],
     out: &mut [[u8; ACCEPT_LEN]; LANES],
 ) -> u32 {
-    let ascii = load_words(keys);
-    let invalid = if STRICT { invalid_mask(&ascii) } else { 0 };
-    encode_store(sha1_two_blocks(ascii.map(|v| bswap(v))), out);
+    let m = load_words(keys).map(|v| bswap(v));
+    let invalid = if STRICT {
+        strict::invalid_lanes(&m.map(Avx2))
+    } else {
+        0
+    };
+    encode_store(sha1::two_blocks(m.map(Avx2)).map(|v| v.0), out);
     invalid
 }
 
-/// `x2::G` groups of eight interleaved; returns the invalid-lane masks.
+/// `G` groups of eight interleaved; returns the invalid-lane masks.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn kernel_multi<const STRICT: bool>(
-    keys: &[[[u8; KEY_LEN]; LANES]; x2::G],
-    out: &mut [[[u8; ACCEPT_LEN]; LANES]; x2::G],
-) -> [u32; x2::G] {
-    let ascii = keys.each_ref().map(|k| load_words(k));
+    keys: &[[[u8; KEY_LEN]; LANES]; G],
+    out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
+) -> [u32; G] {
+    let words = keys.each_ref().map(|k| load_words(k).map(|v| bswap(v)));
     let invalid = if STRICT {
-        ascii.each_ref().map(|a| invalid_mask(a))
+        words.map(|w| strict::invalid_lanes(&w.map(Avx2)))
     } else {
-        [0; x2::G]
+        [0; G]
     };
-    let m: [x2::V; 6] = core::array::from_fn(|j| core::array::from_fn(|g| bswap(ascii[g][j])));
-    let h = x2::sha1_two_blocks(m);
+    let m = core::array::from_fn(|j| Group(core::array::from_fn(|g| Avx2(words[g][j]))));
+    let h = sha1::two_blocks::<Group<Avx2, G>>(m);
     for (g, o) in out.iter_mut().enumerate() {
-        encode_store(h.map(|p| p[g]), o);
+        encode_store(h.map(|p| p.0[g].0), o);
     }
     invalid
 }
@@ -607,12 +307,12 @@ fn run<const STRICT: bool>(
     let (out_groups, out_tail) = out.as_chunks_mut::<LANES>();
     let (st_groups, st_tail) = status.as_chunks_mut::<LANES>();
     let mut invalid = 0;
-    let (pair_k, rest_k) = key_groups.as_chunks::<{ x2::G }>();
-    let (pair_o, rest_o) = out_groups.as_chunks_mut::<{ x2::G }>();
-    let (pair_s, rest_s) = st_groups.as_chunks_mut::<{ x2::G }>();
+    let (pair_k, rest_k) = key_groups.as_chunks::<{ G }>();
+    let (pair_o, rest_o) = out_groups.as_chunks_mut::<{ G }>();
+    let (pair_s, rest_s) = st_groups.as_chunks_mut::<{ G }>();
     for ((k, o), s) in pair_k.iter().zip(pair_o.iter_mut()).zip(pair_s.iter_mut()) {
         let bad = kernel_multi::<STRICT>(k, o);
-        for g in 0..x2::G {
+        for g in 0..G {
             invalid += settle_flagged(&k[g], &mut o[g], &mut s[g], bad[g]);
         }
     }
@@ -623,7 +323,7 @@ fn run<const STRICT: bool>(
     let n = key_tail.len();
     if n > 0 {
         // Pad the last group with a valid key rather than take a slower per-key path.
-        let mut k = [FILLER; LANES];
+        let mut k = [FILLER_KEY; LANES];
         k[..n].copy_from_slice(key_tail);
         let mut o = [[0u8; ACCEPT_LEN]; LANES];
         let bad = kernel8::<STRICT>(&k, &mut o) & ((1 << n) - 1);
@@ -636,10 +336,9 @@ fn run<const STRICT: bool>(
 /// The backend contract (see `backend` module docs), eight keys at a time.
 ///
 /// # Safety
-/// The CPU must support AVX2 (calling from code not itself compiled for AVX2 is `unsafe`);
-/// [`super::Backend`] only dispatches here after detecting it.
+/// The CPU must support AVX2; [`super::Backend`] only dispatches here after detecting it.
 #[target_feature(enable = "avx2")]
-pub fn accept_keys(
+pub(crate) unsafe fn accept_keys(
     keys: &[[u8; KEY_LEN]],
     out: &mut [[u8; ACCEPT_LEN]],
     status: &mut [KeyStatus],

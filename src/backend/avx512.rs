@@ -7,73 +7,26 @@
 //! output slots. No per-key scalar work happens unless a key is invalid (then `check_strict`
 //! names the error for that key only).
 //!
-//! Constant folding: block one's words W6..W15 (GUID and padding) and the IV are constants, and
-//! block two is entirely constant. The rounds are written over `Word`, a value that is either
-//! a compile-time `u32` or a vector; every operation on two constants is done in `u32`
-//! arithmetic, which LLVM evaluates at compile time because the rounds are fully unrolled. So
-//! rounds 6..15 of block one add a precomputed W+K, the early schedule words only XOR in the
-//! part that varies, and block two adds W+K from `BLOCK2_WK`, a table computed by a const fn.
+//! The check, the SHA-1 rounds (constants folded, see [`sha1`]) and the encoder are the shared
+//! ones over [`Avx512`], which brings AVX-512's native rotate and ternary-logic op and a fence
+//! that keeps each round's sum grouped as written; this file is the glue: the loads and
+//! transposes in and out.
 //!
 //! Latency: a SHA-1 round depends on the previous one through a rotate and an add (2 cycles
 //! each on the Zen 5 this was tuned on), so one group alone leaves the vector units idle. Runs
-//! of 32 keys interleave two groups in every operation (measured ~20% faster than one group;
-//! three or four groups spill and are slower). The last partial group is padded to 16 keys.
+//! of 32 keys interleave two groups in every operation (three or four groups spill and are
+//! slower). The last partial group is padded to 16 keys.
 
 use core::arch::x86_64::*;
 
-use super::settle_flagged;
-use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
+use super::constants::FILLER_KEY;
+use super::sha1::{self, Group};
+use super::vector::Vector;
+use super::{base64, settle_flagged, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
-pub const LANES: usize = 16;
-
-/// SHA-1 round constants, one per 20 rounds.
-const K: [u32; 4] = [0x5A82_7999, 0x6ED9_EBA1, 0x8F1B_BCDC, 0xCA62_C1D6];
-
-/// A valid key used to fill the unused lanes of a partial last group.
-const PAD_KEY: [u8; KEY_LEN] = *b"dGhlIHNhbXBsZSBub25jZQ==";
-
-/// Big-endian word `i` of a 64-byte block.
-const fn be_word(block: &[u8; 64], i: usize) -> u32 {
-    u32::from_be_bytes([
-        block[4 * i],
-        block[4 * i + 1],
-        block[4 * i + 2],
-        block[4 * i + 3],
-    ])
-}
-
-/// Block one's message words; 0..6 are the key (zero here), 6..16 the GUID and padding.
-const BLOCK1_WORDS: [u32; 16] = {
-    let mut w = [0u32; 16];
-    let mut i = 0;
-    while i < 16 {
-        w[i] = be_word(&BLOCK1_TEMPLATE, i);
-        i += 1;
-    }
-    w
-};
-
-/// Block two's W+K for all 80 rounds: the block is the same for every key, so is its schedule.
-const BLOCK2_WK: [u32; 80] = {
-    let mut w = [0u32; 80];
-    let mut t = 0;
-    while t < 80 {
-        w[t] = if t < 16 {
-            be_word(&BLOCK2, t)
-        } else {
-            (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1)
-        };
-        t += 1;
-    }
-    let mut t = 0;
-    while t < 80 {
-        w[t] = w[t].wrapping_add(K[t / 20]);
-        t += 1;
-    }
-    w
-};
+pub(crate) const LANES: usize = 16;
 
 /// A vector constant from 16 dwords.
 const fn dwords(a: [i32; 16]) -> __m512i {
@@ -93,6 +46,138 @@ const fn lanes128(a: [u8; 16]) -> __m512i {
     // SAFETY: `[u8; 64]` and `__m512i` are both 64 bytes of plain integer data; every bit
     // pattern is a valid value of either.
     unsafe { core::mem::transmute::<[u8; 64], __m512i>(b) }
+}
+
+/// A 512-bit register for the shared algorithms ([`Vector`]). Only made inside this module's
+/// `#[target_feature]` functions (AVX-512 F and BW), which run after detection.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub(crate) struct Avx512(__m512i);
+
+/// An AVX-512 intrinsic on `Avx512` values.
+macro_rules! avx512 {
+    ($e:expr) => {
+        // SAFETY: an `Avx512` value exists only where the CPU has AVX-512 F and BW (see
+        // `Avx512`).
+        unsafe { $e }
+    };
+}
+
+// SAFETY: `Avx512`'s field is private and set only in this module's functions compiled for
+// AVX-512 F and BW, so a value exists only on a CPU with every instruction the methods use.
+unsafe impl Vector for Avx512 {
+    const LANES: usize = 16;
+
+    #[inline(always)]
+    fn splat32(self, x: u32) -> Self {
+        avx512!(Avx512(_mm512_set1_epi32(x as i32)))
+    }
+    #[inline(always)]
+    fn splat8(self, x: u8) -> Self {
+        avx512!(Avx512(_mm512_set1_epi8(x as i8)))
+    }
+    #[inline(always)]
+    fn table16(self, t: [u8; 16]) -> Self {
+        avx512!(Avx512(_mm512_broadcast_i32x4(_mm_loadu_si128(
+            t.as_ptr().cast()
+        ))))
+    }
+    #[inline(always)]
+    fn and(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_and_si512(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn or(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_or_si512(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn xor(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_xor_si512(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn andnot(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_andnot_si512(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn add32(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_add_epi32(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn rotl32<const N: i32>(self) -> Self {
+        avx512!(Avx512(_mm512_rol_epi32::<N>(self.0)))
+    }
+    #[inline(always)]
+    fn ternary<const IMM: i32>(self, b: Self, c: Self) -> Self {
+        avx512!(Avx512(_mm512_ternarylogic_epi32::<IMM>(self.0, b.0, c.0)))
+    }
+    /// Measured: left alone, LLVM adds `wk` to `rotl5(a)` and lengthens the round-to-round
+    /// chain by an add.
+    #[inline(always)]
+    fn fence_sum(self) -> Self {
+        avx512!(Avx512(opaque(self.0)))
+    }
+    #[inline(always)]
+    fn shl32<const N: i32>(self) -> Self {
+        // The immediate form takes a `u32` count; a constant count folds to it.
+        avx512!(Avx512(_mm512_sll_epi32(self.0, _mm_cvtsi32_si128(N))))
+    }
+    #[inline(always)]
+    fn shr32<const N: i32>(self) -> Self {
+        avx512!(Avx512(_mm512_srl_epi32(self.0, _mm_cvtsi32_si128(N))))
+    }
+    #[inline(always)]
+    fn shuffle8(self, idx: Self) -> Self {
+        avx512!(Avx512(_mm512_shuffle_epi8(self.0, idx.0)))
+    }
+    #[inline(always)]
+    fn eq8(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_movm_epi8(_mm512_cmpeq_epi8_mask(
+            self.0, o.0
+        ))))
+    }
+    #[inline(always)]
+    fn lt8(self, n: u8) -> Self {
+        avx512!(Avx512(_mm512_movm_epi8(_mm512_cmplt_epu8_mask(
+            self.0,
+            _mm512_set1_epi8(n as i8)
+        ))))
+    }
+    #[inline(always)]
+    fn sub_sat8(self, n: u8) -> Self {
+        avx512!(Avx512(_mm512_subs_epu8(self.0, _mm512_set1_epi8(n as i8))))
+    }
+    #[inline(always)]
+    fn add8(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_add_epi8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mulhi16(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_mulhi_epu16(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mullo16(self, o: Self) -> Self {
+        avx512!(Avx512(_mm512_mullo_epi16(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn nonzero_lanes(self) -> u32 {
+        avx512!(u32::from(_mm512_test_epi32_mask(self.0, self.0)))
+    }
+}
+
+/// `a`, unchanged, but opaque to LLVM: stops it re-associating a sum across this point.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn opaque(mut x: __m512i) -> __m512i {
+    // SAFETY: an empty asm block that only names the register; it reads and writes no memory,
+    // stack or flags, and leaves the value as it was.
+    unsafe {
+        core::arch::asm!(
+            "/* {0} */",
+            inout(zmm_reg) x,
+            options(pure, nomem, nostack, preserves_flags)
+        );
+    }
+    x
 }
 
 /// `vpshufb` control reversing the bytes of every dword (little-endian load -> SHA-1 word).
@@ -165,373 +250,6 @@ const OUT_T: OutTranspose = {
     t
 };
 
-/// A SHA-1 word for `G` groups of 16 keys: the same constant in every lane (folded at compile
-/// time) or one value per lane. `G = 2` interleaves two independent groups in every operation,
-/// which hides the latency of the round's dependency chain.
-#[derive(Clone, Copy)]
-enum Word<const G: usize> {
-    C(u32),
-    V([__m512i; G]),
-}
-
-use Word::{C, V};
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn splat<const G: usize>(w: Word<G>) -> [__m512i; G] {
-    match w {
-        C(c) => [_mm512_set1_epi32(c as i32); G],
-        V(v) => v,
-    }
-}
-
-/// `op` applied lane-group by lane-group.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn map2<const G: usize>(
-    a: Word<G>,
-    b: Word<G>,
-    op: impl Fn(__m512i, __m512i) -> __m512i,
-) -> Word<G> {
-    let (a, b) = (splat(a), splat(b));
-    V(core::array::from_fn(|g| op(a[g], b[g])))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn add<const G: usize>(a: Word<G>, b: Word<G>) -> Word<G> {
-    match (a, b) {
-        (C(x), C(y)) => C(x.wrapping_add(y)),
-        _ => map2(a, b, |x, y| _mm512_add_epi32(x, y)),
-    }
-}
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn rol<const N: i32, const G: usize>(a: Word<G>) -> Word<G> {
-    match a {
-        C(x) => C(x.rotate_left(N as u32)),
-        V(v) => V(v.map(|x| _mm512_rol_epi32::<N>(x))),
-    }
-}
-
-/// `a`, unchanged, but opaque to LLVM: stops it re-associating a sum across this point.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn opaque<const G: usize>(a: Word<G>) -> Word<G> {
-    match a {
-        C(x) => C(x),
-        V(v) => V(v.map(|mut x| {
-            // SAFETY: an empty asm block that only names the register; it reads and writes no
-            // memory, stack or flags, and leaves the value as it was.
-            unsafe {
-                core::arch::asm!(
-                    "/* {0} */",
-                    inout(zmm_reg) x,
-                    options(pure, nomem, nostack, preserves_flags)
-                );
-            }
-            x
-        })),
-    }
-}
-
-/// `vpternlogd` semantics on scalars: bit `(a<<2)|(b<<1)|c` of `imm` is the result bit.
-const fn ternary_scalar(imm: u8, a: u32, b: u32, c: u32) -> u32 {
-    let mut r = 0;
-    let mut i = 0;
-    while i < 8 {
-        if imm >> i & 1 == 1 {
-            let x = if i & 4 != 0 { a } else { !a };
-            let y = if i & 2 != 0 { b } else { !b };
-            let z = if i & 1 != 0 { c } else { !c };
-            r |= x & y & z;
-        }
-        i += 1;
-    }
-    r
-}
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn ternary<const IMM: i32, const G: usize>(a: Word<G>, b: Word<G>, c: Word<G>) -> Word<G> {
-    match (a, b, c) {
-        (C(x), C(y), C(z)) => C(ternary_scalar(IMM as u8, x, y, z)),
-        _ => {
-            let (a, b, c) = (splat(a), splat(b), splat(c));
-            V(core::array::from_fn(|g| {
-                _mm512_ternarylogic_epi32::<IMM>(a[g], b[g], c[g])
-            }))
-        }
-    }
-}
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn xor2<const G: usize>(a: Word<G>, b: Word<G>) -> Word<G> {
-    match (a, b) {
-        (C(x), C(y)) => C(x ^ y),
-        (C(0), v) | (v, C(0)) => v,
-        _ => map2(a, b, |x, y| _mm512_xor_si512(x, y)),
-    }
-}
-
-/// `a ^ b ^ c` with the constant terms merged first, so they cost at most one operand.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn xor3<const G: usize>(a: Word<G>, b: Word<G>, c: Word<G>) -> Word<G> {
-    match (a, b, c) {
-        (C(k), x, y) | (x, C(k), y) | (x, y, C(k)) => match (x, y) {
-            (C(j), v) | (v, C(j)) => xor2(v, C(k ^ j)),
-            _ => ternary::<0x96, G>(x, y, C(k)),
-        },
-        _ => ternary::<0x96, G>(a, b, c),
-    }
-}
-
-/// `a ^ b ^ c ^ d` with the constant terms merged first, so they cost at most one operand.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn xor4<const G: usize>(a: Word<G>, b: Word<G>, c: Word<G>, d: Word<G>) -> Word<G> {
-    match (a, b, c, d) {
-        (C(k), x, y, z) | (x, C(k), y, z) | (x, y, C(k), z) | (x, y, z, C(k)) => match (x, y, z) {
-            (C(j), v, u) | (v, C(j), u) | (v, u, C(j)) => xor3(v, u, C(k ^ j)),
-            _ => xor2(ternary::<0x96, G>(x, y, z), C(k)),
-        },
-        _ => xor2(ternary::<0x96, G>(a, b, c), d),
-    }
-}
-
-/// The round function of round `t`: Ch, Parity, Maj, Parity.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn f<const G: usize>(t: usize, b: Word<G>, c: Word<G>, d: Word<G>) -> Word<G> {
-    match t / 20 {
-        0 => ternary::<0xCA, G>(b, c, d),
-        2 => ternary::<0xE8, G>(b, c, d),
-        _ => ternary::<0x96, G>(b, c, d),
-    }
-}
-
-/// Block one's message word `t` (t < 80). `w` is a rolling window of the words that vary per
-/// lane (W0..W5 and W16..); W6..W15 are constants. Words from 16 on are computed here and
-/// stored in the window, so call this once per `t`, in order.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn block1_word<const G: usize>(w: &mut [[__m512i; G]; 16], t: usize) -> Word<G> {
-    let get = |w: &[[__m512i; G]; 16], i: usize| {
-        if (6..16).contains(&i) {
-            C(BLOCK1_WORDS[i])
-        } else {
-            V(w[i % 16])
-        }
-    };
-    if t < 16 {
-        return get(w, t);
-    }
-    let x = rol::<1, _>(xor4(
-        get(w, t - 3),
-        get(w, t - 8),
-        get(w, t - 14),
-        get(w, t - 16),
-    ));
-    w[t % 16] = splat(x);
-    x
-}
-
-/// One SHA-1 round: `e += rol5(a) + f(b, c, d) + wk`, `b = rol30(b)`. The sum is grouped so
-/// that only the last addition waits on `a`, the previous round's result: the chain from one
-/// round to the next is then one rotate and one add. `opaque` keeps LLVM from regrouping it
-/// (it did, adding `wk` to `rol5(a)` and lengthening the chain by an add).
-macro_rules! round {
-    ($t:expr, $wk:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        $e = add(
-            opaque(add(add($e, $wk), f($t, $b, $c, $d))),
-            rol::<5, _>($a),
-        );
-        $b = rol::<30, _>($b);
-    };
-}
-
-/// Five rounds from `t`, after which the five state names are back in their places.
-macro_rules! five {
-    ($r:ident, $t:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        $r!($t, $a, $b, $c, $d, $e);
-        $r!($t + 1, $e, $a, $b, $c, $d);
-        $r!($t + 2, $d, $e, $a, $b, $c);
-        $r!($t + 3, $c, $d, $e, $a, $b);
-        $r!($t + 4, $b, $c, $d, $e, $a);
-    };
-}
-
-macro_rules! eighty {
-    ($r:ident, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-        five!($r, 0, $a, $b, $c, $d, $e);
-        five!($r, 5, $a, $b, $c, $d, $e);
-        five!($r, 10, $a, $b, $c, $d, $e);
-        five!($r, 15, $a, $b, $c, $d, $e);
-        five!($r, 20, $a, $b, $c, $d, $e);
-        five!($r, 25, $a, $b, $c, $d, $e);
-        five!($r, 30, $a, $b, $c, $d, $e);
-        five!($r, 35, $a, $b, $c, $d, $e);
-        five!($r, 40, $a, $b, $c, $d, $e);
-        five!($r, 45, $a, $b, $c, $d, $e);
-        five!($r, 50, $a, $b, $c, $d, $e);
-        five!($r, 55, $a, $b, $c, $d, $e);
-        five!($r, 60, $a, $b, $c, $d, $e);
-        five!($r, 65, $a, $b, $c, $d, $e);
-        five!($r, 70, $a, $b, $c, $d, $e);
-        five!($r, 75, $a, $b, $c, $d, $e);
-    };
-}
-
-/// SHA-1 of the two padded blocks for `G` groups of 16 keys given their words W0..W5; returns
-/// H0..H4.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn sha1_two_blocks<const G: usize>(key_words: [[__m512i; G]; 6]) -> [[__m512i; G]; 5] {
-    // Block one: six words per lane, the rest constant; the schedule is built as it is used.
-    let mut w = [[_mm512_setzero_si512(); G]; 16];
-    w[..6].copy_from_slice(&key_words);
-    let (mut a, mut b, mut c, mut d, mut e) = (
-        C(SHA1_IV[0]),
-        C(SHA1_IV[1]),
-        C(SHA1_IV[2]),
-        C(SHA1_IV[3]),
-        C(SHA1_IV[4]),
-    );
-    macro_rules! r1 {
-        ($t:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-            let wt = block1_word(&mut w, $t);
-            round!($t, add(wt, C(K[$t / 20])), $a, $b, $c, $d, $e);
-        };
-    }
-    eighty!(r1, a, b, c, d, e);
-    let h1 = [
-        add(C(SHA1_IV[0]), a),
-        add(C(SHA1_IV[1]), b),
-        add(C(SHA1_IV[2]), c),
-        add(C(SHA1_IV[3]), d),
-        add(C(SHA1_IV[4]), e),
-    ];
-
-    // Block two: the same for every key, so W+K comes straight from the table.
-    let [mut a, mut b, mut c, mut d, mut e] = h1;
-    macro_rules! r2 {
-        ($t:expr, $a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
-            round!($t, C(BLOCK2_WK[$t]), $a, $b, $c, $d, $e);
-        };
-    }
-    eighty!(r2, a, b, c, d, e);
-    [
-        splat(add(h1[0], a)),
-        splat(add(h1[1], b)),
-        splat(add(h1[2], c)),
-        splat(add(h1[3], d)),
-        splat(add(h1[4], e)),
-    ]
-}
-
-/// Per byte: is it in the standard base64 alphabet `A-Z a-z 0-9 + /`?
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn in_alphabet(v: __m512i) -> __mmask64 {
-    // Setting bit 5 maps 'A'..='Z' onto 'a'..='z' and nothing else into that range.
-    let folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
-    let letter = _mm512_cmplt_epu8_mask(
-        _mm512_sub_epi8(folded, _mm512_set1_epi8(b'a' as i8)),
-        _mm512_set1_epi8(26),
-    );
-    // '/' is 0x2F, just before '0'..='9'.
-    let slash_digit = _mm512_cmplt_epu8_mask(
-        _mm512_sub_epi8(v, _mm512_set1_epi8(b'/' as i8)),
-        _mm512_set1_epi8(11),
-    );
-    let plus = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'+' as i8));
-    letter | slash_digit | plus
-}
-
-/// The lanes holding a valid strict key, from the byte-swapped words W0..W5 (so key byte
-/// `4j + 3 - k` is byte `k` of its dword in word `j`).
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn valid_lanes(words: &[__m512i; 6]) -> u16 {
-    // Key bytes 0..20: the alphabet.
-    let mut good = in_alphabet(words[0])
-        & in_alphabet(words[1])
-        & in_alphabet(words[2])
-        & in_alphabet(words[3])
-        & in_alphabet(words[4]);
-    // Word 5 is key bytes 20 (dword byte 3), 21 (byte 2), 22 and 23 (bytes 1, 0).
-    const B20: u64 = 0x8888_8888_8888_8888;
-    const B21: u64 = 0x4444_4444_4444_4444;
-    const PAD: u64 = 0x3333_3333_3333_3333;
-    let w5 = words[5];
-    let eq = |c: u8| _mm512_mask_cmpeq_epi8_mask(B21, w5, _mm512_set1_epi8(c as i8));
-    // Byte 21 carries 6 bits of which the low 4 must be zero: values 0, 16, 32, 48.
-    let canonical = eq(b'A') | eq(b'Q') | eq(b'g') | eq(b'w');
-    let pad = _mm512_mask_cmpeq_epi8_mask(PAD, w5, _mm512_set1_epi8(b'=' as i8));
-    good &= (in_alphabet(w5) & B20) | canonical | pad;
-    // A lane is valid when all four of its bytes are good in every word.
-    _mm512_cmpeq_epi32_mask(_mm512_movm_epi8(good), _mm512_set1_epi32(-1))
-}
-
-/// 6-bit values (one per byte, 4 per dword, first char in the lowest byte) from 24-bit groups
-/// in the low 3 bytes of each dword (first byte most significant).
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn split_sextets(g: __m512i) -> __m512i {
-    // Bytes [b1, b0, b2, b1] per dword, where b0 b1 b2 are the group's bytes in order.
-    const SPREAD: __m512i = lanes128([1, 2, 0, 1, 5, 6, 4, 5, 9, 10, 8, 9, 13, 14, 12, 13]);
-    let x = _mm512_shuffle_epi8(g, SPREAD);
-    // Move each 6-bit field to the bottom of its byte with 16-bit multiplies (Muła's method).
-    let hi = _mm512_mulhi_epu16(
-        _mm512_and_si512(x, _mm512_set1_epi32(0x0FC0_FC00)),
-        _mm512_set1_epi32(0x0400_0040),
-    );
-    let lo = _mm512_mullo_epi16(
-        _mm512_and_si512(x, _mm512_set1_epi32(0x003F_03F0)),
-        _mm512_set1_epi32(0x0100_0010),
-    );
-    _mm512_or_si512(hi, lo)
-}
-
-/// Base64 characters from 6-bit values, one per byte.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn to_ascii(v: __m512i) -> __m512i {
-    // Offset to add per range: 0..=25 'A', 26..=51 'a'-26, 52..=61 '0'-52, 62 '+', 63 '/'.
-    // Index: 13 for 0..=25, else saturating v - 51 (0 for 26..=51, 1..=10 digits, 11, 12).
-    const OFFSETS: __m512i = lanes128([
-        71, 252, 252, 252, 252, 252, 252, 252, 252, 252, 252, 237, 240, 65, 0, 0,
-    ]);
-    let reduced = _mm512_subs_epu8(v, _mm512_set1_epi8(51));
-    let upper = _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(26));
-    let reduced = _mm512_mask_mov_epi8(reduced, upper, _mm512_set1_epi8(13));
-    _mm512_add_epi8(v, _mm512_shuffle_epi8(OFFSETS, reduced))
-}
-
-/// The 28-byte accepts of 16 digests, as 7 vectors: vector `m` lane `i` is chars `4m..4m+4`
-/// of key `i`.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn encode(h: [__m512i; 5]) -> [__m512i; 7] {
-    // Group m is digest bits 24m..24m+24 (bits past 160 are zero), in each dword's low 3 bytes.
-    let groups = [
-        _mm512_srli_epi32::<8>(h[0]),
-        _mm512_or_si512(_mm512_slli_epi32::<16>(h[0]), _mm512_srli_epi32::<16>(h[1])),
-        _mm512_or_si512(_mm512_slli_epi32::<8>(h[1]), _mm512_srli_epi32::<24>(h[2])),
-        h[2],
-        _mm512_srli_epi32::<8>(h[3]),
-        _mm512_or_si512(_mm512_slli_epi32::<16>(h[3]), _mm512_srli_epi32::<16>(h[4])),
-        _mm512_slli_epi32::<8>(h[4]),
-    ];
-    let mut out = groups.map(|g| to_ascii(split_sextets(g)));
-    // Char 27 (byte 3 of group 6) is the padding.
-    out[6] = _mm512_mask_mov_epi8(out[6], 0x8888_8888_8888_8888, _mm512_set1_epi8(b'=' as i8));
-    out
-}
-
 /// Loads 16 keys and returns their big-endian words W0..W5, one key per lane.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw")]
@@ -555,7 +273,7 @@ fn load_words(keys: &[[u8; KEY_LEN]; LANES]) -> [__m512i; 6] {
     words
 }
 
-/// Transposes 16 encoded accepts (see [`encode`]) into their output slots.
+/// Transposes 16 encoded accepts (see [`base64::encode`]) into their output slots.
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn store_accepts(enc: &[__m512i; 7], out: &mut [[u8; ACCEPT_LEN]; LANES]) {
@@ -586,20 +304,18 @@ fn groups<const G: usize>(
     out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
     strict: bool,
 ) -> [u16; G] {
-    let mut words = [[_mm512_setzero_si512(); G]; 6];
+    let loaded = keys.each_ref().map(|k| load_words(k).map(Avx512));
     let mut invalid = [0u16; G];
-    for g in 0..G {
-        let w = load_words(&keys[g]);
-        if strict {
-            invalid[g] = !valid_lanes(&w);
-        }
-        for j in 0..6 {
-            words[j][g] = w[j];
+    if strict {
+        for (bad, w) in invalid.iter_mut().zip(&loaded) {
+            *bad = strict::invalid_lanes(w) as u16;
         }
     }
-    let h = sha1_two_blocks(words);
+    let words = core::array::from_fn(|j| Group(core::array::from_fn(|g| loaded[g][j])));
+    let h = sha1::two_blocks::<Group<Avx512, G>>(words);
     for (g, out) in out.iter_mut().enumerate() {
-        store_accepts(&encode([h[0][g], h[1][g], h[2][g], h[3][g], h[4][g]]), out);
+        let enc = base64::encode(h.map(|w| w.0[g]));
+        store_accepts(&enc.map(|v| v.0), out);
     }
     invalid
 }
@@ -607,16 +323,15 @@ fn groups<const G: usize>(
 /// The backend contract (see `backend` module docs), 16 keys at a time.
 ///
 /// # Safety
-/// A `#[target_feature]` function: calling it from code without these features requires the
-/// CPU to support AVX-512 F, BW and VL (as `BackendKind::Avx512.is_available()` checks).
+/// The CPU must support AVX-512 F, BW and VL; [`super::Backend`] only dispatches here after
+/// detecting them.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-pub fn accept_keys(
+pub(crate) unsafe fn accept_keys(
     keys: &[[u8; KEY_LEN]],
     out: &mut [[u8; ACCEPT_LEN]],
     status: &mut [KeyStatus],
     strict: bool,
 ) -> usize {
-    assert!(keys.len() == out.len() && keys.len() == status.len());
     let mut invalid = 0;
     let mut settle_all =
         |k: &[[u8; KEY_LEN]], o: &mut [[u8; ACCEPT_LEN]], s: &mut [KeyStatus], flagged: &[u16]| {
@@ -651,7 +366,7 @@ pub fn accept_keys(
     if n > 0 {
         // Pad the last partial group with a valid key: one full step is cheaper than any
         // per-key path, and only the real lanes are copied back.
-        let mut k = [PAD_KEY; LANES];
+        let mut k = [FILLER_KEY; LANES];
         k[..n].copy_from_slice(key_tail);
         let mut o = [[0; ACCEPT_LEN]; LANES];
         let [flagged] = groups::<1>(

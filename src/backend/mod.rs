@@ -1,19 +1,27 @@
 //! Backends: interchangeable implementations of one contract, "compute the accepts for a block
 //! of 24-byte keys", chosen once at run time from what the CPU has.
 //!
-//! Every backend must give exactly the bytes and statuses of [`portable`]; the shared test
+//! Every backend must give exactly the bytes and statuses of `portable`; the shared test
 //! helper in `tests/backends.rs` checks each one the CPU has against it.
 //!
-//! The contract (`accept_keys`): for each `i`, if `strict` and `keys[i]` is not a valid strict
-//! key, write `status[i]` = its [`KeyStatus`] (the kind of the *first* problem by position, as
-//! [`crate::key::check_strict`] reports it) and zero `out[i]`; otherwise write the accept into
-//! `out[i]` and `KeyStatus::Ok`. Return the number of invalid keys. Slices are of equal length
-//! (checked by the caller) and may start at any address.
+//! The contract (every backend's [`Entry`]): for each `i`, if `strict` and `keys[i]` is not a
+//! valid strict key, write `status[i]` = its [`KeyStatus`] (the kind of the *first* problem by
+//! position, as [`crate::key::check_strict`] reports it) and zero `out[i]`; otherwise write the
+//! accept into `out[i]` and `KeyStatus::Ok`. Return the number of invalid keys. Slices are of
+//! equal length (checked by the dispatcher) and may start at any address.
+//!
+//! Each backend is one row of [`TABLE`] (name, lanes, fewest keys worth a pass, CPU features,
+//! entry point); [`BackendKind`]'s methods, detection and dispatch all read it, so a new
+//! backend is its file, its variant and its row. The SIMD backends share their algorithms
+//! (`strict`, `sha1`, `base64`, over the `vector::Vector` trait); a backend file is the ISA
+//! glue.
 //!
 //! Selection: [`Backend::active`] is detected on first use and cached. The environment variable
 //! `WSACCEPT_BACKEND` (a name from [`BackendKind::name`]) forces one for the whole process; a
-//! name the CPU cannot run is ignored with a warning on stderr.
+//! name that is no backend or one the CPU cannot run is ignored (the detected backend is used)
+//! and [`Backend::env_error`] says why. The library itself prints nothing.
 
+use std::fmt;
 use std::sync::OnceLock;
 
 #[cfg(target_arch = "x86_64")]
@@ -21,18 +29,29 @@ use crate::key::check_strict;
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 #[cfg(target_arch = "x86_64")]
-pub mod avx2;
+mod avx2;
 #[cfg(target_arch = "x86_64")]
-pub mod avx512;
-pub mod portable;
+mod avx512;
 #[cfg(target_arch = "x86_64")]
-pub mod shani;
+mod base64;
+#[cfg(target_arch = "x86_64")]
+mod constants;
+pub(crate) mod portable;
+#[cfg(target_arch = "x86_64")]
+mod sha1;
+#[cfg(target_arch = "x86_64")]
+mod shani;
+#[cfg(target_arch = "x86_64")]
+mod strict;
+#[cfg(target_arch = "x86_64")]
+mod vector;
 
-/// The backends wsaccept knows, fastest last.
+/// The backends wsaccept knows, fastest last. What each is and does is in its [`TABLE`] row
+/// and its module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BackendKind {
-    /// `sha1::compress` per key (the crate itself uses SHA-NI when present) + `base64-simd`.
-    /// Runs everywhere; the reference every other backend is tested against.
+    /// `sha1::compress` per key and a scalar base64 encoder: runs everywhere; the reference
+    /// every other backend is tested against.
     Portable,
     /// Eight keys per step in 256-bit lanes (x86-64 with AVX2): SIMD validation, SHA-1 with the
     /// constant GUID/padding words folded, SIMD base64.
@@ -47,12 +66,108 @@ pub enum BackendKind {
     Avx512,
 }
 
+/// A backend's entry point: the contract in the module docs.
+///
+/// # Safety
+/// Only callable where the backend's [`Facts::features`] were detected (the function is
+/// compiled for them).
+pub(crate) type Entry = unsafe fn(
+    keys: &[[u8; KEY_LEN]],
+    out: &mut [[u8; ACCEPT_LEN]],
+    status: &mut [KeyStatus],
+    strict: bool,
+) -> usize;
+
+/// Everything wsaccept knows about one backend.
+pub(crate) struct Facts {
+    pub(crate) kind: BackendKind,
+    /// The name used by `WSACCEPT_BACKEND`, the CLI and the C ABI.
+    pub(crate) name: &'static str,
+    /// Keys the kernel works on at once (a power of two).
+    pub(crate) lanes: usize,
+    /// Fewest keys worth a pass through the kernel: fewer (a tiny batch, or the tail after the
+    /// last full group) go through the per-key reference path, which costs less than a padded
+    /// group. Placed with `cargo bench --bench accept -- batch_small` (README).
+    pub(crate) min_keys: usize,
+    /// CPU features the entry point is compiled for, by Rust's names; all must be detected.
+    pub(crate) features: &'static [&'static str],
+    pub(crate) entry: Entry,
+}
+
+/// Every backend, in order of preference from slowest to fastest (detection picks the last one
+/// the CPU has), at the index of its [`BackendKind`]. The order is measured (README, `batch_1m`):
+/// SHA-NI beats AVX2 where a CPU has both (AMD Zen 1-3, Intel Ice Lake and later clients); AVX2
+/// serves CPUs without SHA-NI (Intel Haswell to Skylake).
+pub(crate) const TABLE: &[Facts] = &[
+    Facts {
+        kind: BackendKind::Portable,
+        name: "portable",
+        lanes: portable::LANES,
+        min_keys: 1,
+        features: &[],
+        entry: portable::accept_keys,
+    },
+    #[cfg(target_arch = "x86_64")]
+    Facts {
+        kind: BackendKind::Avx2,
+        name: "avx2",
+        lanes: avx2::LANES,
+        // A padded group of 8 costs as much whatever it holds: four keys or fewer go the
+        // per-key way.
+        min_keys: 5,
+        features: &["avx2"],
+        entry: avx2::accept_keys,
+    },
+    #[cfg(target_arch = "x86_64")]
+    Facts {
+        kind: BackendKind::ShaNi,
+        name: "shani",
+        lanes: shani::LANES,
+        // One key costs less by the per-key path than a padded group of 4.
+        min_keys: 2,
+        features: &["sha", "sse2", "ssse3", "sse4.1"],
+        entry: shani::accept_keys,
+    },
+    #[cfg(target_arch = "x86_64")]
+    Facts {
+        kind: BackendKind::Avx512,
+        name: "avx512",
+        lanes: avx512::LANES,
+        // A padded group of 16 costs as much whatever it holds: one or two keys go the per-key
+        // way.
+        min_keys: 3,
+        features: &["avx512f", "avx512bw", "avx512vl"],
+        entry: avx512::accept_keys,
+    },
+];
+
+/// Whether the CPU has `feature` (a name from a [`Facts::features`] list); `None` for a name
+/// detection does not know (a test keeps the table to known names).
+fn cpu_has(feature: &str) -> Option<bool> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        Some(match feature {
+            "avx2" => is_x86_feature_detected!("avx2"),
+            "avx512f" => is_x86_feature_detected!("avx512f"),
+            "avx512bw" => is_x86_feature_detected!("avx512bw"),
+            "avx512vl" => is_x86_feature_detected!("avx512vl"),
+            "sha" => is_x86_feature_detected!("sha"),
+            "sse2" => is_x86_feature_detected!("sse2"),
+            "ssse3" => is_x86_feature_detected!("ssse3"),
+            "sse4.1" => is_x86_feature_detected!("sse4.1"),
+            _ => return None,
+        })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = feature;
+        None
+    }
+}
+
 impl BackendKind {
     /// Every backend, in order of preference from slowest to fastest: detection picks the last
-    /// one the CPU has. The order is measured (README, `batch_1m`, one thread, CPU time per
-    /// key on an AMD EPYC with all four): portable 82, avx2 29, shani 27.5, avx512 10.4 ns.
-    /// SHA-NI beats AVX2 where a CPU has both (AMD Zen 1-3, Intel Ice Lake and later clients);
-    /// AVX2 serves CPUs without SHA-NI (Intel Haswell to Skylake).
+    /// one the CPU has.
     pub const ALL: &'static [BackendKind] = &[
         BackendKind::Portable,
         #[cfg(target_arch = "x86_64")]
@@ -63,84 +178,99 @@ impl BackendKind {
         BackendKind::Avx512,
     ];
 
+    /// This backend's row of [`TABLE`].
+    #[inline]
+    fn facts(self) -> &'static Facts {
+        &TABLE[self as usize]
+    }
+
     /// The name used by `WSACCEPT_BACKEND`, the CLI and the C ABI.
     pub fn name(self) -> &'static str {
-        match self {
-            BackendKind::Portable => "portable",
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::ShaNi => "shani",
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::Avx2 => "avx2",
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::Avx512 => "avx512",
-        }
+        self.facts().name
     }
 
     /// Looks a backend up by its [`name`](Self::name).
     pub fn from_name(name: &str) -> Option<BackendKind> {
-        Self::ALL.iter().copied().find(|k| k.name() == name)
+        TABLE.iter().find(|f| f.name == name).map(|f| f.kind)
     }
 
     /// How many keys the backend works on at once (1 for per-key backends).
     pub fn lanes(self) -> usize {
-        match self {
-            BackendKind::Portable => portable::LANES,
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::ShaNi => shani::LANES,
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::Avx2 => avx2::LANES,
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::Avx512 => avx512::LANES,
-        }
+        self.facts().lanes
     }
 
     /// Fewest keys worth a pass through the kernel: fewer (a tiny batch, or the tail after the
     /// last full group) go through the per-key reference path, which costs less than a padded
     /// group. Measured with `cargo bench --bench accept -- batch_small` (README).
     pub fn min_keys(self) -> usize {
-        match self {
-            BackendKind::Portable => 1,
-            // One key: ~81 ns per key by the reference path, ~113 ns for a padded group of 4.
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::ShaNi => 2,
-            // A padded group of 8 costs ~375 ns whatever it holds: four keys or fewer go the
-            // per-key way (81 ns each).
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::Avx2 => 5,
-            // A padded group of 16 costs ~211 ns whatever it holds; the reference path 81 ns
-            // per key, so one or two keys go that way.
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::Avx512 => 3,
-        }
+        self.facts().min_keys
+    }
+
+    /// The CPU features the backend needs, by Rust's names (`is_x86_feature_detected!`).
+    pub fn cpu_features(self) -> &'static [&'static str] {
+        self.facts().features
     }
 
     /// Whether this CPU can run the backend.
     pub fn is_available(self) -> bool {
+        self.facts()
+            .features
+            .iter()
+            .all(|f| cpu_has(f) == Some(true))
+    }
+}
+
+/// Why `WSACCEPT_BACKEND` was not honoured (the detected backend is used instead).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BackendEnvError {
+    /// The value is not the name of any backend.
+    UnknownName(String),
+    /// A backend this CPU cannot run.
+    Unsupported(BackendKind),
+}
+
+impl fmt::Display for BackendEnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BackendKind::Portable => true,
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::ShaNi => {
-                is_x86_feature_detected!("sha")
-                    && is_x86_feature_detected!("sse2")
-                    && is_x86_feature_detected!("ssse3")
-                    && is_x86_feature_detected!("sse4.1")
+            BackendEnvError::UnknownName(name) => {
+                write!(f, "WSACCEPT_BACKEND={name:?} is not a backend (known:")?;
+                for kind in BackendKind::ALL {
+                    write!(f, " {}", kind.name())?;
+                }
+                write!(f, "); using {}", Backend::detect().name())
             }
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::Avx2 => is_x86_feature_detected!("avx2"),
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::Avx512 => {
-                is_x86_feature_detected!("avx512f")
-                    && is_x86_feature_detected!("avx512bw")
-                    && is_x86_feature_detected!("avx512vl")
-            }
+            BackendEnvError::Unsupported(kind) => write!(
+                f,
+                "WSACCEPT_BACKEND={:?} needs CPU features this CPU lacks ({}); using {}",
+                kind.name(),
+                kind.cpu_features().join(", "),
+                Backend::detect().name()
+            ),
         }
     }
 }
+
+impl std::error::Error for BackendEnvError {}
 
 /// A backend this CPU is known to support. Only obtainable through [`Backend::new`],
 /// [`Backend::detect`] or [`Backend::active`], which is what makes dispatch safe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Backend(BackendKind);
+
+/// The process-wide choice: the backend, and why `WSACCEPT_BACKEND` was ignored if it was.
+fn choice() -> &'static (Backend, Option<BackendEnvError>) {
+    static ACTIVE: OnceLock<(Backend, Option<BackendEnvError>)> = OnceLock::new();
+    ACTIVE.get_or_init(|| match std::env::var("WSACCEPT_BACKEND") {
+        Ok(name) if !name.is_empty() => match BackendKind::from_name(&name) {
+            Some(kind) => match Backend::new(kind) {
+                Some(backend) => (backend, None),
+                None => (Backend::detect(), Some(BackendEnvError::Unsupported(kind))),
+            },
+            None => (Backend::detect(), Some(BackendEnvError::UnknownName(name))),
+        },
+        _ => (Backend::detect(), None),
+    })
+}
 
 impl Backend {
     /// The backend `kind`, if this CPU supports it.
@@ -166,23 +296,14 @@ impl Backend {
     /// The backend in use: `WSACCEPT_BACKEND` if set and supported, else [`detect`](Self::detect).
     /// Decided on the first call and cached.
     pub fn active() -> Backend {
-        static ACTIVE: OnceLock<Backend> = OnceLock::new();
-        *ACTIVE.get_or_init(|| match std::env::var("WSACCEPT_BACKEND") {
-            Ok(name) if !name.is_empty() => {
-                match BackendKind::from_name(&name).and_then(Backend::new) {
-                    Some(backend) => backend,
-                    None => {
-                        eprintln!(
-                        "wsaccept: WSACCEPT_BACKEND={name:?} is not a backend this CPU supports; \
-                         using {}",
-                        Backend::detect().name()
-                    );
-                        Backend::detect()
-                    }
-                }
-            }
-            _ => Backend::detect(),
-        })
+        choice().0
+    }
+
+    /// Why `WSACCEPT_BACKEND` was ignored when [`active`](Self::active) decided, if it was:
+    /// `None` when it is unset, empty or honoured. The library prints nothing; the `wsaccept`
+    /// command shows this in `wsaccept backends`.
+    pub fn env_error() -> Option<&'static BackendEnvError> {
+        choice().1.as_ref()
     }
 
     pub fn kind(self) -> BackendKind {
@@ -219,14 +340,14 @@ impl Backend {
         debug_assert!(self.lanes().is_power_of_two());
         let tail = keys.len() & (self.lanes() - 1);
         if tail == 0 || tail >= min {
-            return self.accept_keys_kernel(keys, out, status, strict);
+            return self.kernel(keys, out, status, strict);
         }
         let full = keys.len() - tail;
         let (keys, tail_keys) = keys.split_at(full);
         let (out, tail_out) = out.split_at_mut(full);
         let (status, tail_status) = status.split_at_mut(full);
         let invalid = if full > 0 {
-            self.accept_keys_kernel(keys, out, status, strict)
+            self.kernel(keys, out, status, strict)
         } else {
             0
         };
@@ -234,8 +355,12 @@ impl Backend {
     }
 
     /// The backend's kernel alone, for every length (tails padded to a full group): what
-    /// [`accept_keys`](Self::accept_keys) uses for full groups. Public for the tests.
-    #[doc(hidden)]
+    /// [`accept_keys`](Self::accept_keys) uses for full groups. Only for the tests, benches and
+    /// fuzz targets (feature `test-hooks`), which check the kernel's padded tails directly.
+    ///
+    /// # Panics
+    /// If the three slices differ in length.
+    #[cfg(feature = "test-hooks")]
     pub fn accept_keys_kernel(
         self,
         keys: &[[u8; KEY_LEN]],
@@ -244,20 +369,23 @@ impl Backend {
         strict: bool,
     ) -> usize {
         assert_same_lengths(keys, out, status);
-        match self.0 {
-            BackendKind::Portable => portable::accept_keys(keys, out, status, strict),
-            // SAFETY: a `Backend` holding `ShaNi` is only built when `is_available` saw sha,
-            // sse2, ssse3 and sse4.1 on this CPU.
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::ShaNi => unsafe { shani::accept_keys(keys, out, status, strict) },
-            // SAFETY: a `Backend` holding `Avx2` is only built by `Backend::new`, after
-            // `is_available` detected AVX2 on this CPU.
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::Avx2 => unsafe { avx2::accept_keys(keys, out, status, strict) },
-            // SAFETY: Backend::new checked is_available, so the CPU has AVX-512 F, BW and VL.
-            #[cfg(target_arch = "x86_64")]
-            BackendKind::Avx512 => unsafe { avx512::accept_keys(keys, out, status, strict) },
-        }
+        self.kernel(keys, out, status, strict)
+    }
+
+    /// The backend's entry point, slices of equal length.
+    #[inline]
+    fn kernel(
+        self,
+        keys: &[[u8; KEY_LEN]],
+        out: &mut [[u8; ACCEPT_LEN]],
+        status: &mut [KeyStatus],
+        strict: bool,
+    ) -> usize {
+        debug_assert!(keys.len() == out.len() && keys.len() == status.len());
+        // SAFETY: a `Backend` is only built by `new` (or `portable`, which needs nothing) after
+        // `is_available` detected every feature in this backend's row, which is what the entry
+        // point is compiled for.
+        unsafe { (self.0.facts().entry)(keys, out, status, strict) }
     }
 }
 
@@ -294,4 +422,35 @@ fn settle_flagged(
         }
     }
     invalid
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each row sits at its kind's index, so `facts` finds it.
+    #[test]
+    fn table_rows_at_their_kind() {
+        assert_eq!(TABLE.len(), BackendKind::ALL.len());
+        for (i, (row, &kind)) in TABLE.iter().zip(BackendKind::ALL).enumerate() {
+            assert_eq!(row.kind, kind, "row {i}");
+            assert_eq!(kind as usize, i);
+            assert!(
+                row.lanes.is_power_of_two() && row.min_keys >= 1,
+                "{}",
+                row.name
+            );
+        }
+    }
+
+    /// Detection knows every feature the table names (an unknown name would read as missing
+    /// and silently disable its backend).
+    #[test]
+    fn detection_knows_every_feature() {
+        for row in TABLE {
+            for &f in row.features {
+                assert!(cpu_has(f).is_some(), "{}: {f}", row.name);
+            }
+        }
+    }
 }

@@ -1,14 +1,15 @@
-//! The reference backend: one key at a time through `sha1::compress` and `base64-simd`.
+//! The reference backend: one key at a time through `sha1::compress` and the scalar base64
+//! encoder of `crate::compute`.
 
 use crate::compute::accept_24;
 use crate::key::{check_strict, KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
-pub const LANES: usize = 1;
+pub(crate) const LANES: usize = 1;
 
 /// The backend contract (see `backend` module docs), one key at a time.
 #[inline]
-pub fn accept_keys(
+pub(crate) fn accept_keys(
     keys: &[[u8; KEY_LEN]],
     out: &mut [[u8; ACCEPT_LEN]],
     status: &mut [KeyStatus],

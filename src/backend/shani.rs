@@ -11,14 +11,16 @@
 //!   time (`BLOCK2_W`) and no `sha1msg1`/`sha1msg2` runs for it. Its first vector is folded
 //!   with the IV's E so that one `sha1nexte` both finishes block one and starts block two.
 //!
-//! Strict validation runs on the same two loads as the hash (nibble-table alphabet check in
-//! SSSE3, plus a table for the last data character); only keys that fail it go through
-//! [`check_strict`](crate::key::check_strict) for the exact status. Digests are base64-encoded in registers.
+//! Strict validation runs on the same two loads as the hash (the shared check, [`strict`], at
+//! 128 bits); only keys that fail it go through [`check_strict`](crate::key::check_strict) for
+//! the exact status. Digests are base64-encoded in registers by the shared encoder
+//! ([`base64`]), four keys to a register.
 
 use core::arch::x86_64::*;
 
-use super::settle_flagged;
-use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
+use super::constants::{BLOCK1_WORDS, BLOCK2_W as BLOCK2_SCHEDULE, FILLER_KEY, SHA1_IV};
+use super::vector::Vector;
+use super::{base64, settle_flagged, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys hashed at once (interleaved SHA-NI streams).
@@ -28,16 +30,111 @@ use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 /// K=1 55.6, K=2 38.6, K=3 32.4, K=4 28.3, K=5 27.1, K=6 27.6. Four is ~82 cycles per key,
 /// near the `sha1rnds4` throughput floor of 40 per key; five gains ~4% on long runs but pads
 /// power-of-two batches (16 keys, the driver's 128-key chunks) with wasted keys, so four.
-pub const LANES: usize = 4;
+pub(crate) const LANES: usize = 4;
 
-/// Big-endian word `t` of a 64-byte block.
-const fn be_word(block: &[u8; 64], t: usize) -> u32 {
-    u32::from_be_bytes([
-        block[4 * t],
-        block[4 * t + 1],
-        block[4 * t + 2],
-        block[4 * t + 3],
-    ])
+/// A 128-bit register for the shared algorithms ([`Vector`]). Only made inside this module's
+/// `#[target_feature]` functions (SSE2, SSSE3, SSE4.1), which run after detection.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub(crate) struct Sse(__m128i);
+
+/// An SSE intrinsic on `Sse` values.
+macro_rules! sse {
+    ($e:expr) => {
+        // SAFETY: an `Sse` value exists only where the CPU has SSE2, SSSE3 and SSE4.1 (see
+        // `Sse`).
+        unsafe { $e }
+    };
+}
+
+// SAFETY: `Sse`'s field is private and set only in this module's functions compiled for SSE2,
+// SSSE3 and SSE4.1, so a value exists only on a CPU with every instruction the methods use.
+unsafe impl Vector for Sse {
+    const LANES: usize = 4;
+
+    #[inline(always)]
+    fn splat32(self, x: u32) -> Self {
+        sse!(Sse(_mm_set1_epi32(x as i32)))
+    }
+    #[inline(always)]
+    fn splat8(self, x: u8) -> Self {
+        sse!(Sse(_mm_set1_epi8(x as i8)))
+    }
+    #[inline(always)]
+    fn table16(self, t: [u8; 16]) -> Self {
+        sse!(Sse(_mm_loadu_si128(t.as_ptr().cast())))
+    }
+    #[inline(always)]
+    fn and(self, o: Self) -> Self {
+        sse!(Sse(_mm_and_si128(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn or(self, o: Self) -> Self {
+        sse!(Sse(_mm_or_si128(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn xor(self, o: Self) -> Self {
+        sse!(Sse(_mm_xor_si128(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn andnot(self, o: Self) -> Self {
+        sse!(Sse(_mm_andnot_si128(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn add32(self, o: Self) -> Self {
+        sse!(Sse(_mm_add_epi32(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn shl32<const N: i32>(self) -> Self {
+        sse!(Sse(_mm_slli_epi32::<N>(self.0)))
+    }
+    #[inline(always)]
+    fn rotl32<const N: i32>(self) -> Self {
+        sse!(Sse(_mm_or_si128(
+            _mm_sll_epi32(self.0, _mm_cvtsi32_si128(N)),
+            _mm_srl_epi32(self.0, _mm_cvtsi32_si128(32 - N))
+        )))
+    }
+    #[inline(always)]
+    fn shr32<const N: i32>(self) -> Self {
+        sse!(Sse(_mm_srli_epi32::<N>(self.0)))
+    }
+    #[inline(always)]
+    fn shuffle8(self, idx: Self) -> Self {
+        sse!(Sse(_mm_shuffle_epi8(self.0, idx.0)))
+    }
+    #[inline(always)]
+    fn eq8(self, o: Self) -> Self {
+        sse!(Sse(_mm_cmpeq_epi8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn lt8(self, n: u8) -> Self {
+        // Signed compare: the trait's contract keeps both sides below 0x80.
+        sse!(Sse(_mm_cmpgt_epi8(_mm_set1_epi8(n as i8), self.0)))
+    }
+    #[inline(always)]
+    fn sub_sat8(self, n: u8) -> Self {
+        sse!(Sse(_mm_subs_epu8(self.0, _mm_set1_epi8(n as i8))))
+    }
+    #[inline(always)]
+    fn add8(self, o: Self) -> Self {
+        sse!(Sse(_mm_add_epi8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mulhi16(self, o: Self) -> Self {
+        sse!(Sse(_mm_mulhi_epu16(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mullo16(self, o: Self) -> Self {
+        sse!(Sse(_mm_mullo_epi16(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn nonzero_lanes(self) -> u32 {
+        sse!({
+            let zero = _mm_cmpeq_epi32(self.0, _mm_setzero_si128());
+            !(_mm_movemask_ps(_mm_castsi128_ps(zero)) as u32) & 0xF
+        })
+    }
 }
 
 /// Words `4i..4i+4` in SHA-NI lane order (lane 3 = first word), as memory order lane 0..3.
@@ -52,52 +149,22 @@ struct Vecs<const N: usize>([[u32; 4]; N]);
 /// Block one's constant message vectors: index 0 = W6,W7 in lanes 1,0 (lanes 3,2 zero, filled
 /// from the key), index 1 = W8..W11, index 2 = W12..W15.
 static BLOCK1_CONST: Vecs<3> = {
-    let b = &BLOCK1_TEMPLATE;
-    Vecs([
-        [be_word(b, 7), be_word(b, 6), 0, 0],
-        [be_word(b, 11), be_word(b, 10), be_word(b, 9), be_word(b, 8)],
-        [
-            be_word(b, 15),
-            be_word(b, 14),
-            be_word(b, 13),
-            be_word(b, 12),
-        ],
-    ])
+    let w = &BLOCK1_WORDS;
+    let v1 = lanes_of(w, 1);
+    Vecs([[v1[0], v1[1], 0, 0], lanes_of(w, 2), lanes_of(w, 3)])
 };
 
 /// Block two's full message schedule W0..W79, four words per `sha1rnds4`, in lane order.
 /// Vector 0 has the IV's E added to lane 3 (see [`hash_group`]).
 static BLOCK2_W: Vecs<20> = {
-    let mut w = [0u32; 80];
-    let mut t = 0;
-    while t < 16 {
-        w[t] = be_word(&BLOCK2, t);
-        t += 1;
-    }
-    while t < 80 {
-        w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
-        t += 1;
-    }
     let mut v = [[0u32; 4]; 20];
     let mut i = 0;
     while i < 20 {
-        v[i] = lanes_of(&w, i);
+        v[i] = lanes_of(&BLOCK2_SCHEDULE, i);
         i += 1;
     }
     v[0][3] = v[0][3].wrapping_add(SHA1_IV[4]);
     Vecs(v)
-};
-
-/// `LAST_OK[b]`: `b` may be the last data character (index 21) of a strict key, i.e. a base64
-/// character whose low four bits are zero (`A`, `Q`, `g`, `w`).
-static LAST_OK: [bool; 256] = {
-    // Values 0, 16, 32, 48; the unit test checks this against `check_strict`.
-    let mut t = [false; 256];
-    t[b'A' as usize] = true;
-    t[b'Q' as usize] = true;
-    t[b'g' as usize] = true;
-    t[b'w' as usize] = true;
-    t
 };
 
 /// Loads vector `i` of a constant table.
@@ -107,43 +174,6 @@ fn load_const<const N: usize>(table: &'static Vecs<N>, i: usize) -> __m128i {
     let v: &[u32; 4] = &table.0[i];
     // SAFETY: `v` is 16 readable bytes, 16-byte aligned by `Vecs`' repr.
     unsafe { _mm_load_si128(v.as_ptr().cast()) }
-}
-
-/// Lane mask (0xFF per byte) of the bytes in the base64 alphabet `A-Za-z0-9+/`.
-///
-/// Nibble classification: a byte is bad iff `LO[low nibble] & HI[high nibble] != 0`.
-/// Bits: 1 = high nibble 2 (only `+` 0x2B and `/` 0x2F good), 2 = high 3 (digits, low <= 9),
-/// 4 = high 4 or 6 (low 0 is `@`/`` ` ``), 8 = high 5 or 7 (low > 0xA bad), 16 = any other
-/// high nibble (always bad).
-#[inline]
-#[target_feature(enable = "sse2,ssse3")]
-fn alphabet_mask(v: __m128i) -> __m128i {
-    let lo_lut = _mm_setr_epi8(
-        0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, //
-        0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A,
-    );
-    let hi_lut = _mm_setr_epi8(
-        0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, //
-        0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,
-    );
-    let nib = _mm_set1_epi8(0x0f);
-    let lo = _mm_and_si128(v, nib);
-    let hi = _mm_and_si128(_mm_srli_epi16::<4>(v), nib);
-    let bad = _mm_and_si128(_mm_shuffle_epi8(lo_lut, lo), _mm_shuffle_epi8(hi_lut, hi));
-    _mm_cmpeq_epi8(bad, _mm_setzero_si128())
-}
-
-/// Whether a key passes the strict rules, from its two loads `v0` = bytes 0..16 and
-/// `v1` = bytes 8..24. Agrees with [`check_strict`](crate::key::check_strict) being `Ok` (tested against it).
-#[inline]
-#[target_feature(enable = "sse2,ssse3")]
-fn strict_ok(key: &[u8; KEY_LEN], v0: __m128i, v1: __m128i) -> bool {
-    let a0 = _mm_movemask_epi8(alphabet_mask(v0)) as u32;
-    let a1 = _mm_movemask_epi8(alphabet_mask(v1)) as u32;
-    let pad = _mm_movemask_epi8(_mm_cmpeq_epi8(v1, _mm_set1_epi8(b'=' as i8))) as u32;
-    // v1 lanes 0..13 are key bytes 8..21 (21 is covered by LAST_OK), lanes 14, 15 the padding.
-    let m1 = (a1 & 0x1FFF) | (pad & 0xC000);
-    (a0 == 0xFFFF) & (m1 == 0xDFFF) & LAST_OK[key[21] as usize]
 }
 
 /// SHA-1 of `K` keys (block one from `m0`, `m1`, block two constant), interleaved.
@@ -273,100 +303,57 @@ fn hash_group<const K: usize>(m0: [__m128i; K], m1: [__m128i; K]) -> ([__m128i; 
     (h0, e)
 }
 
-/// Base64 of 12 bytes already spread by the standard SSSE3 reshuffle (bytes `1,0,2,1` of each
-/// 3-byte group in each 32-bit lane): 16 characters.
+/// 4×4 transpose of 32-bit lanes: lane `j` of result `i` is lane `i` of `r[j]`.
 #[inline]
-#[target_feature(enable = "sse2,ssse3")]
-fn base64_16(spread: __m128i) -> __m128i {
-    // 6-bit indices via multiplies (Muła's method).
-    let t0 = _mm_and_si128(spread, _mm_set1_epi32(0x0fc0_fc00));
-    let t1 = _mm_mulhi_epu16(t0, _mm_set1_epi32(0x0400_0040));
-    let t2 = _mm_and_si128(spread, _mm_set1_epi32(0x003f_03f0));
-    let t3 = _mm_mullo_epi16(t2, _mm_set1_epi32(0x0100_0010));
-    let idx = _mm_or_si128(t1, t3);
-    // Index -> ASCII offset: 0..25 -> 'A', 26..51 -> 'a'-26, 52..61 -> '0'-52, 62 '+', 63 '/'.
-    let mut sel = _mm_subs_epu8(idx, _mm_set1_epi8(51));
-    let lt26 = _mm_cmpgt_epi8(_mm_set1_epi8(26), idx);
-    sel = _mm_or_si128(sel, _mm_and_si128(lt26, _mm_set1_epi8(13)));
-    let offsets = _mm_setr_epi8(
-        (b'a' as i8).wrapping_sub(26),
-        (b'0' as i8).wrapping_sub(52),
-        (b'0' as i8).wrapping_sub(52),
-        (b'0' as i8).wrapping_sub(52),
-        (b'0' as i8).wrapping_sub(52),
-        (b'0' as i8).wrapping_sub(52),
-        (b'0' as i8).wrapping_sub(52),
-        (b'0' as i8).wrapping_sub(52),
-        (b'0' as i8).wrapping_sub(52),
-        (b'0' as i8).wrapping_sub(52),
-        (b'0' as i8).wrapping_sub(52),
-        (b'+' as i8).wrapping_sub(62),
-        (b'/' as i8).wrapping_sub(63),
-        b'A' as i8,
-        0,
-        0,
-    );
-    _mm_add_epi8(_mm_shuffle_epi8(offsets, sel), idx)
+#[target_feature(enable = "sse2")]
+fn transpose4(r: [__m128i; 4]) -> [__m128i; 4] {
+    let t0 = _mm_unpacklo_epi32(r[0], r[1]);
+    let t1 = _mm_unpackhi_epi32(r[0], r[1]);
+    let t2 = _mm_unpacklo_epi32(r[2], r[3]);
+    let t3 = _mm_unpackhi_epi32(r[2], r[3]);
+    [
+        _mm_unpacklo_epi64(t0, t2),
+        _mm_unpackhi_epi64(t0, t2),
+        _mm_unpacklo_epi64(t1, t3),
+        _mm_unpackhi_epi64(t1, t3),
+    ]
 }
 
-/// Per output lane, the input byte of the base64 reshuffle (3-byte groups to 32-bit lanes).
-const SPREAD: [u8; 16] = [1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10];
-
-/// Shuffle from the ABCD register to digest bytes 0..12, spread for [`base64_16`].
-/// Digest byte `i` (< 16) is byte `15 - i` of ABCD (lane 3 = A, each word little-endian).
-const SHUF_A: [u8; 16] = {
-    let mut m = [0u8; 16];
-    let mut j = 0;
-    while j < 16 {
-        m[j] = 15 - SPREAD[j];
-        j += 1;
-    }
-    m
-};
-
-/// Shuffle from `blend(ABCD lanes 0..2, E lane 3)` to digest bytes 12..20 then zeros, spread.
-/// Digest byte `12 + i`: D (lane 0) byte `3 - i` for i < 4, E (lane 3) byte `19 - i` for
-/// i < 8, else zero (0x80 makes pshufb write zero).
-const SHUF_B: [u8; 16] = {
-    let mut m = [0u8; 16];
-    let mut j = 0;
-    while j < 16 {
-        let i = SPREAD[j];
-        m[j] = if i < 4 {
-            3 - i
-        } else if i < 8 {
-            19 - i
-        } else {
-            0x80
-        };
-        j += 1;
-    }
-    m
-};
-
-/// Writes base64 of the digest (ABCD, E in lane 3) into a 28-byte slot.
-///
-/// In-register encoder, kept over `crate::compute::encode_digest` (base64-simd, digest stored
-/// to memory first): same run as the [`LANES`] numbers, ns per key, K=4: 28.3 in-register vs
-/// 32.1 base64-simd; K=3: 32.4 vs 34.8.
+/// Writes the accepts of `K` streams' digests (ABCD, and E in lane 3) into their slots: four
+/// streams at a time are transposed to one key per lane, encoded by the shared
+/// [`base64::encode`] and transposed back.
 #[inline]
 #[target_feature(enable = "sse2,ssse3,sse4.1")]
-fn encode(abcd: __m128i, e: __m128i, out: &mut [u8; ACCEPT_LEN]) {
-    // SAFETY: `SHUF_A` is 16 readable bytes; unaligned load.
-    let shuf_a = unsafe { _mm_loadu_si128(SHUF_A.as_ptr().cast()) };
-    // SAFETY: `SHUF_B` is 16 readable bytes; unaligned load.
-    let shuf_b = unsafe { _mm_loadu_si128(SHUF_B.as_ptr().cast()) };
-    let lo = base64_16(_mm_shuffle_epi8(abcd, shuf_a));
-    let de = _mm_blend_epi16::<0xC0>(abcd, e);
-    let hi = base64_16(_mm_shuffle_epi8(de, shuf_b));
-    // Characters 16..28: the 12th (index 11 of `hi`) encodes only zero fill: padding.
-    let hi = _mm_insert_epi8::<11>(hi, b'=' as i32);
-    let tail = _mm_alignr_epi8::<12>(hi, lo); // characters 12..28
-    let p = out.as_mut_ptr();
-    // SAFETY: `out` is 28 writable bytes; the stores cover 0..16 and 12..28, unaligned.
-    unsafe {
-        _mm_storeu_si128(p.cast(), lo);
-        _mm_storeu_si128(p.add(12).cast(), tail);
+fn encode_store<const K: usize>(
+    abcd: &[__m128i; K],
+    e: &[__m128i; K],
+    out: &mut [[u8; ACCEPT_LEN]; K],
+) {
+    let zero = _mm_setzero_si128();
+    let mut base = 0;
+    while base < K {
+        // Streams past `K` (a group width that is not a multiple of four) encode zeros.
+        let pick = |v: &[__m128i; K], i: usize| if base + i < K { v[base + i] } else { zero };
+        // ABCD holds A in lane 3 ... D in lane 0.
+        let [d, c, b, a] = transpose4([0, 1, 2, 3].map(|i| pick(abcd, i)));
+        let e = _mm_unpackhi_epi64(
+            _mm_unpackhi_epi32(pick(e, 0), pick(e, 1)),
+            _mm_unpackhi_epi32(pick(e, 2), pick(e, 3)),
+        );
+        let [c0, c1, c2, c3, c4, c5, c6] = base64::encode([a, b, c, d, e].map(Sse)).map(|v| v.0);
+        let head = transpose4([c0, c1, c2, c3]);
+        let tail = transpose4([c4, c5, c6, c6]);
+        for i in 0..4.min(K - base) {
+            let p = out[base + i].as_mut_ptr();
+            // Characters 12..28: the last four of the head, then the tail's first twelve.
+            let last = _mm_alignr_epi8::<12>(tail[i], head[i]);
+            // SAFETY: a slot is 28 writable bytes; the stores cover 0..16 and 12..28, unaligned.
+            unsafe {
+                _mm_storeu_si128(p.cast(), head[i]);
+                _mm_storeu_si128(p.add(12).cast(), last);
+            }
+        }
+        base += 4;
     }
 }
 
@@ -393,22 +380,21 @@ fn group<const K: usize>(
         m0[s] = _mm_shuffle_epi8(v0, rev);
         m1[s] = _mm_shuffle_epi8(v1, hi8);
         if strict {
-            bad |= u32::from(!strict_ok(&keys[s], v0, v1)) << s;
+            bad |= u32::from(strict::key_invalid(Sse(v0), Sse(v1))) << s;
         }
     }
     let (abcd, e) = hash_group(m0, m1);
-    for s in 0..K {
-        encode(abcd[s], e[s], &mut out[s]);
-    }
+    encode_store(&abcd, &e, out);
     settle_flagged(keys, out, status, bad)
 }
 
 /// The backend contract (see `backend` module docs), [`LANES`] keys at a time.
 ///
 /// # Safety
-/// The CPU must support `sha`, `sse2`, `ssse3` and `sse4.1` (`BackendKind::ShaNi` checks).
+/// The CPU must support `sha`, `sse2`, `ssse3` and `sse4.1`; [`super::Backend`] only dispatches
+/// here after detecting them.
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-pub unsafe fn accept_keys(
+pub(crate) unsafe fn accept_keys(
     keys: &[[u8; KEY_LEN]],
     out: &mut [[u8; ACCEPT_LEN]],
     status: &mut [KeyStatus],
@@ -435,7 +421,7 @@ fn accept_keys_k<const K: usize>(
     let r = key_tail.len();
     if r > 0 {
         // Pad the tail to a full group with a valid key: one more group, never a slower path.
-        let mut k = [*b"dGhlIHNhbXBsZSBub25jZQ=="; K];
+        let mut k = [FILLER_KEY; K];
         k[..r].copy_from_slice(key_tail);
         let mut o = [[0u8; ACCEPT_LEN]; K];
         let mut st = [KeyStatus::Ok; K];
@@ -452,10 +438,7 @@ mod tests {
     use crate::key::check_strict;
 
     fn have() -> bool {
-        is_x86_feature_detected!("sha")
-            && is_x86_feature_detected!("sse2")
-            && is_x86_feature_detected!("ssse3")
-            && is_x86_feature_detected!("sse4.1")
+        crate::BackendKind::ShaNi.is_available()
     }
 
     /// The quick strict check agrees with `check_strict` on every byte at every position.
@@ -472,14 +455,41 @@ mod tests {
                 // SAFETY: features checked above; loads read 0..16 and 8..24 of the key.
                 let ok = unsafe {
                     let p = key.as_ptr();
-                    strict_ok(
-                        &key,
-                        _mm_loadu_si128(p.cast()),
-                        _mm_loadu_si128(p.add(8).cast()),
+                    !strict::key_invalid(
+                        Sse(_mm_loadu_si128(p.cast())),
+                        Sse(_mm_loadu_si128(p.add(8).cast())),
                     )
                 };
                 assert_eq!(ok, check_strict(&key).is_ok(), "pos {pos} byte {byte:#x}");
             }
+        }
+    }
+
+    /// The lane-ordered tables are the message words they were before the constants were
+    /// shared: rebuilt here from the padded blocks' bytes.
+    #[test]
+    fn tables_are_the_padded_blocks() {
+        use crate::compute::{BLOCK1_TEMPLATE, BLOCK2};
+        let word =
+            |b: &[u8; 64], t: usize| u32::from_be_bytes(b[4 * t..4 * t + 4].try_into().unwrap());
+        let b1 = |t| word(&BLOCK1_TEMPLATE, t);
+        assert_eq!(BLOCK1_CONST.0[0], [b1(7), b1(6), 0, 0]);
+        assert_eq!(BLOCK1_CONST.0[1], [b1(11), b1(10), b1(9), b1(8)]);
+        assert_eq!(BLOCK1_CONST.0[2], [b1(15), b1(14), b1(13), b1(12)]);
+        let mut w = [0u32; 80];
+        for t in 0..80 {
+            w[t] = if t < 16 {
+                word(&BLOCK2, t)
+            } else {
+                (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1)
+            };
+        }
+        for i in 0..20 {
+            let mut v = [w[4 * i + 3], w[4 * i + 2], w[4 * i + 1], w[4 * i]];
+            if i == 0 {
+                v[3] = v[3].wrapping_add(SHA1_IV[4]);
+            }
+            assert_eq!(BLOCK2_W.0[i], v, "vector {i}");
         }
     }
 

@@ -1,0 +1,113 @@
+//! The small vector trait the shared algorithms (the strict check in [`super::strict`], the
+//! base64 encoder in [`super::base64`]) are written over, as memchr writes its searches once
+//! over a `Vector`: each backend implements it for its register (128, 256 or 512 bits of
+//! integer lanes) and keeps only its ISA glue (loads, transposes, stores).
+//!
+//! Lanes: `*32` operations work on 32-bit lanes (one key per lane in the multi-key layouts),
+//! `*8` and [`Vector::shuffle8`] on bytes, `*16` on 16-bit halves. Byte shuffles act within
+//! each 128-bit block with indices below 16 only, which every target has (x86 `pshufb`, Arm
+//! `tbl`).
+//!
+//! Soundness: the methods are safe, so a value of an implementing type must only exist where
+//! the CPU has that type's instructions. An implementation keeps its constructor private to
+//! code that runs only after detection (a `#[target_feature]` function), which is why the
+//! trait is `unsafe` to implement; the methods that make a vector from constants take `self`
+//! as the witness that the instructions are there.
+
+/// A SIMD register of 32-bit lanes, as the shared algorithms need it.
+///
+/// # Safety
+/// Implementors promise that a value of the type only exists on a CPU that has every
+/// instruction its methods use (so that calling them is sound from any code).
+pub(crate) unsafe trait Vector: Copy {
+    /// 32-bit lanes per register.
+    const LANES: usize;
+
+    /// `x` in every 32-bit lane (`self` only witnesses the instructions).
+    fn splat32(self, x: u32) -> Self;
+    /// `x` in every byte.
+    fn splat8(self, x: u8) -> Self;
+    /// The 16 bytes `t` in every 128-bit block (shuffle tables, byte patterns).
+    fn table16(self, t: [u8; 16]) -> Self;
+
+    fn and(self, o: Self) -> Self;
+    fn or(self, o: Self) -> Self;
+    fn xor(self, o: Self) -> Self;
+    /// `!self & o`.
+    fn andnot(self, o: Self) -> Self;
+
+    fn add32(self, o: Self) -> Self;
+    fn shl32<const N: i32>(self) -> Self;
+    fn shr32<const N: i32>(self) -> Self;
+
+    /// Bytes of `self` picked by the indices in `idx` (each below 16), within each 128-bit
+    /// block.
+    fn shuffle8(self, idx: Self) -> Self;
+    /// 0xFF where the bytes are equal, else 0.
+    fn eq8(self, o: Self) -> Self;
+    /// 0xFF where the byte is below `n`, else 0; both below 0x80 (6-bit values here).
+    fn lt8(self, n: u8) -> Self;
+    /// Byte-wise `max(self - n, 0)` (unsigned saturating subtraction).
+    fn sub_sat8(self, n: u8) -> Self;
+    fn add8(self, o: Self) -> Self;
+
+    /// Unsigned 16-bit multiply, high half of each product.
+    fn mulhi16(self, o: Self) -> Self;
+    /// 16-bit multiply, low half of each product.
+    fn mullo16(self, o: Self) -> Self;
+
+    /// Rotate each 32-bit lane left by `N` (0 < N < 32).
+    fn rotl32<const N: i32>(self) -> Self;
+
+    /// Bit `i` set when 32-bit lane `i` is not zero.
+    fn nonzero_lanes(self) -> u32;
+
+    /// The bitwise function of three inputs whose truth table is `IMM` (bit
+    /// `(a << 2) | (b << 1) | c` is the result bit, AVX-512's `vpternlogd`). The default builds
+    /// the three SHA-1 uses (0x96 parity, 0xCA choose, 0xE8 majority) from two-input operations
+    /// and any other from its minterms; a target with a ternary instruction overrides it.
+    #[inline(always)]
+    fn ternary<const IMM: i32>(self, b: Self, c: Self) -> Self {
+        match IMM {
+            0x96 => self.xor(b).xor(c),
+            0xCA => c.xor(self.and(b.xor(c))),
+            0xE8 => self.and(b).or(c.and(self.or(b))),
+            _ => {
+                let ones = self.splat32(u32::MAX);
+                let mut r = self.splat32(0);
+                for i in 0..8 {
+                    if IMM >> i & 1 == 1 {
+                        let x = if i & 4 != 0 { self } else { self.xor(ones) };
+                        let y = if i & 2 != 0 { b } else { b.xor(ones) };
+                        let z = if i & 1 != 0 { c } else { c.xor(ones) };
+                        r = r.or(x.and(y).and(z));
+                    }
+                }
+                r
+            }
+        }
+    }
+
+    /// Optimisation fence on a partial sum of a SHA-1 round (`e + wk + f`), before `rotl5(a)`
+    /// is added: returns `self` unchanged, but may stop the compiler from re-associating the
+    /// sum so that the round-to-round chain grows by an add. Identity unless overridden.
+    #[inline(always)]
+    fn fence_sum(self) -> Self {
+        self
+    }
+
+    /// Optimisation fence on a SHA-1 state word just computed. Identity unless overridden
+    /// ([`super::sha1::Group`] turns it into [`fence_group`](Self::fence_group)).
+    #[inline(always)]
+    fn fence_state(self) -> Self {
+        self
+    }
+
+    /// Optimisation fence on the copies of one state word in `G` interleaved registers: may
+    /// make them all exist at the same point, so that the compiler cannot schedule the
+    /// registers' rounds one after the other. Identity unless overridden.
+    #[inline(always)]
+    fn fence_group<const G: usize>(g: [Self; G]) -> [Self; G] {
+        g
+    }
+}
