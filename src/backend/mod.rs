@@ -46,8 +46,8 @@ mod strict;
 #[cfg(target_arch = "x86_64")]
 mod vector;
 
-/// The backends wsaccept knows, fastest last. What each is and does is in its [`TABLE`] row
-/// and its module.
+/// The backends wsaccept knows, fastest last. What each is and does is in its row of `TABLE`
+/// (src/backend/mod.rs) and its module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BackendKind {
     /// `sha1::compress` per key and a scalar base64 encoder: runs everywhere; the reference
