@@ -16,14 +16,21 @@
 
 use std::sync::OnceLock;
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
 use crate::key::check_strict;
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
+#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+pub mod aarch64;
 #[cfg(target_arch = "x86_64")]
 pub mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub mod avx512;
+#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+mod neon;
 pub mod portable;
 #[cfg(target_arch = "x86_64")]
 pub mod shani;
@@ -45,6 +52,10 @@ pub enum BackendKind {
     /// words folded in, SIMD base64.
     #[cfg(target_arch = "x86_64")]
     Avx512,
+    /// Four keys' SHA1-instruction sequences interleaved (aarch64 with the SHA1 instructions,
+    /// Rust's `sha2` feature): NEON validation and base64. Also the single-key path when used.
+    #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+    ArmSha1,
 }
 
 impl BackendKind {
@@ -61,6 +72,8 @@ impl BackendKind {
         BackendKind::ShaNi,
         #[cfg(target_arch = "x86_64")]
         BackendKind::Avx512,
+        #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+        BackendKind::ArmSha1,
     ];
 
     /// The name used by `WSACCEPT_BACKEND`, the CLI and the C ABI.
@@ -73,6 +86,8 @@ impl BackendKind {
             BackendKind::Avx2 => "avx2",
             #[cfg(target_arch = "x86_64")]
             BackendKind::Avx512 => "avx512",
+            #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+            BackendKind::ArmSha1 => "armsha1",
         }
     }
 
@@ -91,6 +106,8 @@ impl BackendKind {
             BackendKind::Avx2 => avx2::LANES,
             #[cfg(target_arch = "x86_64")]
             BackendKind::Avx512 => avx512::LANES,
+            #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+            BackendKind::ArmSha1 => aarch64::LANES,
         }
     }
 
@@ -111,6 +128,9 @@ impl BackendKind {
             // per key, so one or two keys go that way.
             #[cfg(target_arch = "x86_64")]
             BackendKind::Avx512 => 3,
+            // Tails go through narrower interleaves (3, 2 or 1 streams) in the kernel itself.
+            #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+            BackendKind::ArmSha1 => 1,
         }
     }
 
@@ -132,6 +152,11 @@ impl BackendKind {
                 is_x86_feature_detected!("avx512f")
                     && is_x86_feature_detected!("avx512bw")
                     && is_x86_feature_detected!("avx512vl")
+            }
+            #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+            BackendKind::ArmSha1 => {
+                std::arch::is_aarch64_feature_detected!("neon")
+                    && std::arch::is_aarch64_feature_detected!("sha2")
             }
         }
     }
@@ -257,6 +282,9 @@ impl Backend {
             // SAFETY: Backend::new checked is_available, so the CPU has AVX-512 F, BW and VL.
             #[cfg(target_arch = "x86_64")]
             BackendKind::Avx512 => unsafe { avx512::accept_keys(keys, out, status, strict) },
+            // SAFETY: Backend::new checked is_available, so the CPU has the SHA1 instructions.
+            #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+            BackendKind::ArmSha1 => unsafe { aarch64::accept_keys(keys, out, status, strict) },
         }
     }
 }
@@ -274,7 +302,10 @@ fn assert_same_lengths(keys: &[[u8; KEY_LEN]], out: &[[u8; ACCEPT_LEN]], status:
 /// lane the SIMD check flagged (bit `i` of `flagged`), the exact error from [`check_strict`]
 /// and a zeroed slot. Every lane was hashed, so were the SIMD check ever to flag a key the
 /// scalar rules accept, its output would still be right. Returns how many keys were invalid.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
 #[inline]
 fn settle_flagged(
     keys: &[[u8; KEY_LEN]],
