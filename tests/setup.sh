@@ -31,3 +31,58 @@ if [ ! -d tests/peers/node_modules/ws ]; then
     echo "setup: npm ci (tests/peers)"
     (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# ---- aarch64 under emulation (tests/aarch64.sh) --------------------------------------------------
+# The rustup target, Debian's cross toolchain (C and C++ compilers, the arm64 C library) and
+# qemu-user. qemu-user comes from bookworm-backports where the machine is Debian bookworm: its
+# qemu 10 also emulates SHA-NI in qemu-x86_64 (bookworm's own 7.2 does not), which CI uses to
+# test the shani backend on CPUs without it; elsewhere, or if backports cannot be reached, the
+# distribution's qemu-user. Any failed install ends this script with a non-zero status: the
+# aarch64 CI block is never skipped in silence.
+die() {
+    echo "setup: $*" >&2
+    exit 1
+}
+aarch64_target=aarch64-unknown-linux-gnu
+if ! rustup target list --installed | grep -qx "$aarch64_target"; then
+    echo "setup: rustup target add $aarch64_target"
+    rustup target add "$aarch64_target" || die "could not add the rustup target $aarch64_target"
+fi
+cross_packages=()
+for pkg in gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+        || cross_packages+=("$pkg")
+done
+if [ ${#cross_packages[@]} -gt 0 ]; then
+    echo "setup: apt-get install ${cross_packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || die "apt-get update failed"
+    apt-get install -y -qq "${cross_packages[@]}" >/dev/null \
+        || die "could not install ${cross_packages[*]}"
+fi
+if ! command -v qemu-aarch64 >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    installed=
+    if [ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = bookworm ]; then
+        if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+            echo "setup: adding bookworm-backports to /etc/apt/sources.list.d/bookworm-backports.list"
+            echo 'deb http://deb.debian.org/debian bookworm-backports main' \
+                >/etc/apt/sources.list.d/bookworm-backports.list
+        fi
+        echo "setup: apt-get install -t bookworm-backports qemu-user"
+        if apt-get update -qq && apt-get install -y -qq -t bookworm-backports qemu-user >/dev/null; then
+            installed=backports
+        else
+            echo "setup: bookworm-backports unavailable; falling back to the default qemu-user" >&2
+        fi
+    fi
+    if [ -z "$installed" ]; then
+        echo "setup: apt-get install qemu-user"
+        apt-get update -qq || die "apt-get update failed"
+        apt-get install -y -qq qemu-user >/dev/null || die "could not install qemu-user"
+    fi
+fi
+for tool in aarch64-linux-gnu-gcc aarch64-linux-gnu-g++ qemu-aarch64; do
+    command -v "$tool" >/dev/null || die "$tool is still missing after the installs"
+done
+[ -f /usr/aarch64-linux-gnu/lib/libc.so.6 ] || die "the arm64 C library is missing (libc6-dev-arm64-cross)"
