@@ -80,7 +80,9 @@ fn every_length_valid_keys() {
 fn invalid_key_at_every_lane_position() {
     let mut rng = Rng(3);
     for backend in backends_under_test() {
-        for n in [1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 64, 65, 100] {
+        for n in [
+            1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 64, 65, 100,
+        ] {
             for bad in 0..n {
                 let mut keys: Vec<_> = (0..n).map(|_| rng.valid_key()).collect();
                 let (key, status) = rng.invalid_key();
