@@ -467,8 +467,8 @@ mod tests {
                     ($n:literal) => {
                         let mut got = vec![[1u8; ACCEPT_LEN]; len];
                         let mut got_st = vec![KeyStatus::Length; len];
-                        // SAFETY: `have()` saw the SHA1 instructions.
                         let bad =
+                            // SAFETY: `have()` saw the SHA1 instructions.
                             unsafe { accept_keys_n::<$n>(keys, &mut got, &mut got_st, strict) };
                         assert_eq!(
                             (bad, &got, &got_st),

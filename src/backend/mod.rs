@@ -37,12 +37,12 @@ mod aarch64;
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
-#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
-mod neon;
 #[cfg(target_arch = "x86_64")]
 mod base64;
 #[cfg(target_arch = "x86_64")]
 mod constants;
+#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+mod neon;
 pub(crate) mod portable;
 #[cfg(target_arch = "x86_64")]
 mod sha1;
