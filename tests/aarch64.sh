@@ -69,7 +69,9 @@ for backend in armsha1 portable; do
         export WSACCEPT_BACKEND=portable
     fi
     say "Rust tests with $backend: library unit tests, ${lib_test_names[*]}"
-    cargo test --release --target "$target" -p wsaccept --lib "${lib_tests[@]}" --quiet
+    # WSACCEPT_TEST_RUNNER: tests/backends.rs re-runs its own binary as a child, through qemu.
+    WSACCEPT_TEST_RUNNER="$runner" cargo test --release --target "$target" -p wsaccept --lib \
+        "${lib_tests[@]}" --quiet
     say "doc tests with $backend"
     cargo test --release --target "$target" -p wsaccept --doc --quiet
     say "CLI tests with $backend: unit tests, cli (the CLI spawned through qemu)"
