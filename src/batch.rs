@@ -13,7 +13,7 @@
 use core::fmt;
 
 use crate::accept::Accept;
-use crate::backend::{portable, Backend};
+use crate::backend::Backend;
 use crate::compute::accept_any;
 use crate::key::{parse_lenient, trim_ows, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
@@ -568,11 +568,12 @@ fn accept_slots(
         check_len("status", keys.len(), s.len())?;
     }
     // A batch of one key (a server answering one connection) is the single-key call: going
-    // through the job machinery would cost it ~10% (README, batch_small/n1).
+    // through the job machinery would cost it ~10% (README, batch_small/n1). The backend's
+    // routing sends one key to its per-key path (`portable`'s, or `armsha1`'s single stream).
     if keys.len() == 1 {
         let mut scratch = [KeyStatus::Ok];
         let status = status.unwrap_or(&mut scratch);
-        return Ok(portable::accept_keys(
+        return Ok(opts.resolved_backend().accept_keys(
             keys,
             out,
             status,

@@ -79,8 +79,24 @@ fn state_to_digest(state: &[u32; 5]) -> [u8; 20] {
 }
 
 /// The accept for a 24-byte key, with no validation: the caller decides what is acceptable.
+///
+/// On aarch64 with the SHA1 instructions (the `armsha1` backend in use) one stream of them;
+/// elsewhere, or with `WSACCEPT_BACKEND=portable`, [`accept_24_portable`].
 #[inline]
 pub(crate) fn accept_24(key: &[u8; KEY_LEN], out: &mut [u8; ACCEPT_LEN]) {
+    #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+    if crate::backend::armsha1_in_use() {
+        // SAFETY: `armsha1_in_use` holds only when the backend in use is `armsha1`, which
+        // `Backend::new` built after detecting the SHA1 instructions on this CPU.
+        return unsafe { crate::backend::armsha1_accept_one(key, out) };
+    }
+    accept_24_portable(key, out)
+}
+
+/// [`accept_24`] by `sha1::compress`: the reference (`portable`) path, software SHA-1 where the
+/// `sha1` crate has no intrinsics (it uses SHA-NI on x86-64 CPUs that have it).
+#[inline]
+pub(crate) fn accept_24_portable(key: &[u8; KEY_LEN], out: &mut [u8; ACCEPT_LEN]) {
     let mut blocks = [
         GenericArray::from(BLOCK1_TEMPLATE),
         GenericArray::from(BLOCK2),

@@ -11,8 +11,26 @@ use common::oracle;
 const RFC_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 const RFC_ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
+/// The `wsaccept` binary as a command. Under `WSACCEPT_TEST_RUNNER` (an emulator command line,
+/// e.g. `qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu`, set by tests/aarch64.sh) it runs
+/// through it, as cargo's runner runs this test: without binfmt_misc a cross-built binary
+/// cannot be spawned directly.
+fn wsaccept_command() -> Command {
+    let exe = env!("CARGO_BIN_EXE_wsaccept");
+    let runner = std::env::var("WSACCEPT_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(emulator) => {
+            let mut cmd = Command::new(emulator);
+            cmd.args(words).arg(exe);
+            cmd
+        }
+        None => Command::new(exe),
+    }
+}
+
 fn wsaccept(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsaccept"))
+    let mut child = wsaccept_command()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -237,7 +255,7 @@ fn backends_lists_each_with_availability_and_the_active_one() {
     assert_eq!(active.len(), 1, "{report}");
     assert!(active[0].starts_with(wsaccept::backend()));
     // Forcing a backend through the environment shows in the listing.
-    let out = Command::new(env!("CARGO_BIN_EXE_wsaccept"))
+    let out = wsaccept_command()
         .arg("backends")
         .env("WSACCEPT_BACKEND", "portable")
         .output()
@@ -246,7 +264,7 @@ fn backends_lists_each_with_availability_and_the_active_one() {
         .lines()
         .any(|l| l.starts_with("portable") && l.ends_with(" active")));
     // An unknown name is ignored, with a warning.
-    let out = Command::new(env!("CARGO_BIN_EXE_wsaccept"))
+    let out = wsaccept_command()
         .arg("backends")
         .env("WSACCEPT_BACKEND", "nonesuch")
         .output()
@@ -259,7 +277,7 @@ fn backends_lists_each_with_availability_and_the_active_one() {
 #[test]
 fn lenient_bound_holds_at_the_cli() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use wsaccept::MAX_LENIENT_KEY_LEN;
     for (len, ok) in [
         (1, true),
@@ -268,7 +286,7 @@ fn lenient_bound_holds_at_the_cli() {
     ] {
         let key = vec![b'k'; len];
         let padded = [&b" \t"[..], &key, &b"\t "[..]].concat();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wsaccept"))
+        let mut child = wsaccept_command()
             .args(["accept", "--lenient"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -24,10 +24,15 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
 use crate::key::check_strict;
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
+#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+mod aarch64;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
@@ -36,6 +41,8 @@ mod avx512;
 mod base64;
 #[cfg(target_arch = "x86_64")]
 mod constants;
+#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+mod neon;
 pub(crate) mod portable;
 #[cfg(target_arch = "x86_64")]
 mod sha1;
@@ -45,6 +52,11 @@ mod shani;
 mod strict;
 #[cfg(target_arch = "x86_64")]
 mod vector;
+
+/// The single-key path's fast route on aarch64 (`crate::compute::accept_24`): one stream of the
+/// SHA1 instructions, taken when `armsha1` is the backend in use.
+#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+pub(crate) use aarch64::{accept_one as armsha1_accept_one, single_key_enabled as armsha1_in_use};
 
 /// The backends wsaccept knows, fastest last. What each is and does is in its row of `TABLE`
 /// (src/backend/mod.rs) and its module.
@@ -64,6 +76,10 @@ pub enum BackendKind {
     /// words folded in, SIMD base64.
     #[cfg(target_arch = "x86_64")]
     Avx512,
+    /// Four keys' SHA1-instruction sequences interleaved (aarch64 with the SHA1 instructions,
+    /// Rust's `sha2` feature): NEON validation and base64. Also the single-key path when used.
+    #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+    ArmSha1,
 }
 
 /// A backend's entry point: the contract in the module docs.
@@ -139,6 +155,18 @@ pub(crate) const TABLE: &[Facts] = &[
         features: &["avx512f", "avx512bw", "avx512vl"],
         entry: avx512::accept_keys,
     },
+    #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+    Facts {
+        kind: BackendKind::ArmSha1,
+        name: "armsha1",
+        lanes: aarch64::LANES,
+        // Tails go through narrower interleaves (3, 2 or 1 streams) in the kernel itself.
+        min_keys: 1,
+        // `sha2` is how Rust names (and detects) the SHA1 instructions; NEON for the key check
+        // and base64.
+        features: &["sha2", "neon"],
+        entry: aarch64::accept_keys,
+    },
 ];
 
 /// Whether the CPU has `feature` (a name from a [`Facts::features`] list); `None` for a name
@@ -158,7 +186,15 @@ fn cpu_has(feature: &str) -> Option<bool> {
             _ => return None,
         })
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(target_arch = "aarch64")]
+    {
+        Some(match feature {
+            "neon" => std::arch::is_aarch64_feature_detected!("neon"),
+            "sha2" => std::arch::is_aarch64_feature_detected!("sha2"),
+            _ => return None,
+        })
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
         let _ = feature;
         None
@@ -176,6 +212,8 @@ impl BackendKind {
         BackendKind::ShaNi,
         #[cfg(target_arch = "x86_64")]
         BackendKind::Avx512,
+        #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+        BackendKind::ArmSha1,
     ];
 
     /// This backend's row of [`TABLE`].
@@ -206,7 +244,8 @@ impl BackendKind {
         self.facts().min_keys
     }
 
-    /// The CPU features the backend needs, by Rust's names (`is_x86_feature_detected!`).
+    /// The CPU features the backend needs, by Rust's names (`is_x86_feature_detected!`,
+    /// `is_aarch64_feature_detected!`).
     pub fn cpu_features(self) -> &'static [&'static str] {
         self.facts().features
     }
@@ -402,7 +441,10 @@ fn assert_same_lengths(keys: &[[u8; KEY_LEN]], out: &[[u8; ACCEPT_LEN]], status:
 /// lane the SIMD check flagged (bit `i` of `flagged`), the exact error from [`check_strict`]
 /// and a zeroed slot. Every lane was hashed, so were the SIMD check ever to flag a key the
 /// scalar rules accept, its output would still be right. Returns how many keys were invalid.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
 #[inline]
 fn settle_flagged(
     keys: &[[u8; KEY_LEN]],

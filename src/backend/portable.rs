@@ -1,7 +1,8 @@
-//! The reference backend: one key at a time through `sha1::compress` and the scalar base64
-//! encoder of `crate::compute`.
+//! The reference backend: one key at a time through `sha1::compress` (software SHA-1 on CPUs
+//! the `sha1` crate has no intrinsics for, aarch64 among them) and the scalar base64 encoder of
+//! `crate::compute`.
 
-use crate::compute::accept_24;
+use crate::compute::accept_24_portable;
 use crate::key::{check_strict, KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
@@ -19,7 +20,7 @@ pub(crate) fn accept_keys(
     for ((key, slot), st) in keys.iter().zip(out.iter_mut()).zip(status.iter_mut()) {
         match if strict { check_strict(key) } else { Ok(()) } {
             Ok(()) => {
-                accept_24(key, slot);
+                accept_24_portable(key, slot);
                 *st = KeyStatus::Ok;
             }
             Err(err) => {

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The test suite for aarch64 on an x86-64 machine: cross-built for aarch64-unknown-linux-gnu and
+# run under `qemu-aarch64 -cpu max` (the cargo runner in .cargo/config.toml; qemu's max CPU has
+# the SHA1 instructions), once with the backend detection picks (armsha1, checked) and once with
+# WSACCEPT_BACKEND=portable (software SHA-1 everywhere, single keys included). Then the C ABI test
+# program, cross-compiled and linked static and shared, under qemu with both backends, and the
+# CLI's bench and the criterion benches run once each to show they work there (timings under an
+# emulator mean nothing and are not recorded).
+#
+#   bash tests/aarch64.sh        (after tests/setup.sh, which installs the target, the cross
+#                                 toolchain and qemu-user; a missing tool fails here, loudly)
+#
+# Not run under emulation, and why:
+#  - tests/examples.rs: it builds the C example server and load generator with the host's `make`
+#    and `cc` and drives them with Node and Python WebSocket peers; the C ABI they use is
+#    covered below, the peers add nothing architecture-specific, and it is the slowest test.
+#  - tests/c_abi.rs: it compiles with the host's compilers under AddressSanitizer, UBSan and
+#    valgrind and then spawns what it built; an emulated test cannot spawn an aarch64 program
+#    (no binfmt_misc here). The same C test program runs below, cross-compiled, under ASan
+#    and UBSan as there, but with LeakSanitizer off (it cannot run under qemu-user) and
+#    without valgrind (which does not run aarch64 programs on this machine).
+#  - cli/tests/memory.rs: ten million lines through the CLI against a peak-RSS bound, which
+#    under qemu would measure the emulator and take many minutes.
+# cli/tests/cli.rs runs: WSACCEPT_TEST_RUNNER makes it spawn the aarch64 CLI through qemu.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+target=aarch64-unknown-linux-gnu
+runner="qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu"
+skipped_tests=(examples c_abi)
+say() { printf '\n==> aarch64: %s\n' "$*"; }
+die() {
+    echo "aarch64: $*" >&2
+    exit 1
+}
+start=$SECONDS
+
+for tool in aarch64-linux-gnu-gcc qemu-aarch64; do
+    command -v "$tool" >/dev/null || die "$tool is missing (tests/setup.sh installs it)"
+done
+rustup target list --installed | grep -qx "$target" \
+    || die "the rustup target $target is missing (tests/setup.sh installs it)"
+
+# Every integration test of the library but the skipped ones, so a new test file runs here
+# without anyone remembering to add it.
+lib_tests=()
+lib_test_names=()
+for file in tests/*.rs; do
+    name=$(basename "$file" .rs)
+    if [[ " ${skipped_tests[*]} " != *" $name "* ]]; then
+        lib_tests+=(--test "$name")
+        lib_test_names+=("$name")
+    fi
+done
+
+say "build (release)"
+cargo build --release --target "$target"
+out_dir=${CARGO_TARGET_DIR:-target}/$target/release
+bin=$out_dir/wsaccept
+# shellcheck disable=SC2086 # the runner is a command line
+$runner "$bin" backends
+# shellcheck disable=SC2086
+active=$($runner "$bin" backends | awk '$NF == "active" { print $1 }')
+[ "$active" = armsha1 ] || die "detection picked '$active' under qemu -cpu max, not armsha1"
+
+for backend in armsha1 portable; do
+    if [ "$backend" = portable ]; then
+        export WSACCEPT_BACKEND=portable
+    fi
+    say "Rust tests with $backend: library unit tests, ${lib_test_names[*]}"
+    # WSACCEPT_TEST_RUNNER: tests/backends.rs re-runs its own binary as a child, through qemu.
+    WSACCEPT_TEST_RUNNER="$runner" cargo test --release --target "$target" -p wsaccept --lib \
+        "${lib_tests[@]}" --quiet
+    say "doc tests with $backend"
+    cargo test --release --target "$target" -p wsaccept --doc --quiet
+    say "CLI tests with $backend: unit tests, cli (the CLI spawned through qemu)"
+    WSACCEPT_TEST_RUNNER="$runner" cargo test --release --target "$target" -p wsaccept-cli \
+        --bins --test cli --quiet
+done
+unset WSACCEPT_BACKEND
+
+# The C ABI test program against the libraries cargo just built, the way tests/c_abi.rs builds
+# it natively: static with the native libraries, shared through the soname link and an rpath,
+# under AddressSanitizer and UndefinedBehaviorSanitizer.
+say "C ABI test program (tests/c/test_abi.c), cross-compiled"
+libs=$(realpath "$out_dir")
+work=$libs/c_abi_qemu
+mkdir -p "$work/lib"
+ln -sf "$libs/libwsaccept.so" "$work/lib/libwsaccept.so"
+ln -sf "$libs/libwsaccept.so" "$work/lib/libwsaccept.so.0"
+cflags=(-std=c11 -Wall -Wextra -Werror -Iinclude
+    -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+aarch64-linux-gnu-gcc "${cflags[@]}" tests/c/test_abi.c -o "$work/test_abi_static" \
+    "$libs/libwsaccept.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl
+aarch64-linux-gnu-gcc "${cflags[@]}" tests/c/test_abi.c -o "$work/test_abi_shared" \
+    -L"$work/lib" -Wl,-rpath,"$work/lib" -lwsaccept -lpthread
+for exe in test_abi_static test_abi_shared; do
+    for backend in armsha1 portable; do
+        # The program prints the backend it ran with; each run must have used the one asked for.
+        # shellcheck disable=SC2086
+        out=$(WSACCEPT_BACKEND=$backend ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $runner "$work/$exe")
+        echo "$exe: $out"
+        grep -q "backend $backend," <<<"$out" || die "$exe did not run with $backend"
+    done
+done
+
+# The benchmarks build and run here (so anyone with an ARM machine gets the real table);
+# the figures under an emulator are meaningless and go nowhere.
+say "wsaccept bench runs (figures meaningless under emulation)"
+# shellcheck disable=SC2086
+$runner "$bin" bench --keys 20000 --rounds 1
+say "criterion benches run once each (cargo test mode)"
+cargo test --release --target "$target" -p wsaccept --bench accept --quiet
+
+say "passed in $((SECONDS - start)) s"
