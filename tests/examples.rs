@@ -1038,7 +1038,7 @@ fn make_keeps_its_own_flags_when_the_user_sets_cflags() {
     let _ = std::fs::remove_dir_all(&work);
     let dir = work.join("examples/c");
     std::fs::create_dir_all(&dir).expect("create the build directory");
-    for file in ["Makefile", "server.c", "loadgen.c"] {
+    for file in ["Makefile", "server.c", "loadgen.c", "http.h"] {
         std::fs::copy(root().join("examples/c").join(file), dir.join(file)).expect("copy");
     }
     std::os::unix::fs::symlink(root().join("include"), work.join("include"))

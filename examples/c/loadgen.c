@@ -34,6 +34,8 @@
 
 #include "wsaccept.h"
 
+#include "http.h"
+
 #define MAX_RESPONSE 8192 /* a 101 is ~130 bytes; anything near this is broken */
 #define DEFAULT_CONCURRENCY 512
 
@@ -145,28 +147,6 @@ static int slot_start(struct slot *s, size_t index)
     }
     s->phase = PH_CONNECT;
     slot_watch(s, EPOLLOUT, EPOLL_CTL_ADD);
-    return 0;
-}
-
-static int is_ows(char ch) { return ch == ' ' || ch == '\t'; }
-
-/* Does the comma-separated list value[0..len) hold `token` (case-insensitive)? */
-static int list_has_token(const char *value, size_t len, const char *token)
-{
-    size_t tlen = strlen(token);
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && (is_ows(value[i]) || value[i] == ','))
-            i++;
-        size_t start = i;
-        while (i < len && value[i] != ',')
-            i++;
-        size_t end = i;
-        while (end > start && is_ows(value[end - 1]))
-            end--;
-        if (end - start == tlen && strncasecmp(value + start, token, tlen) == 0)
-            return 1;
-    }
     return 0;
 }
 

@@ -38,6 +38,8 @@
 
 #include "wsaccept.h"
 
+#include "http.h"
+
 /* RFC 6455 does not bound the handshake; 8 KiB is what most servers allow and far
  * more than any real client sends. Past it we answer 431 rather than buffer more. */
 #define MAX_REQUEST 8192
@@ -236,28 +238,6 @@ static int is_tchar(unsigned char ch)
     if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
         return 1;
     return ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
-}
-
-static int is_ows(char ch) { return ch == ' ' || ch == '\t'; }
-
-/* Does the comma-separated list value[0..len) contain `token` (case-insensitive)? */
-static int list_has_token(const char *value, size_t len, const char *token)
-{
-    size_t tlen = strlen(token);
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && (is_ows(value[i]) || value[i] == ','))
-            i++;
-        size_t start = i;
-        while (i < len && value[i] != ',')
-            i++;
-        size_t end = i;
-        while (end > start && is_ows(value[end - 1]))
-            end--;
-        if (end - start == tlen && strncasecmp(value + start, token, tlen) == 0)
-            return 1;
-    }
-    return 0;
 }
 
 /*
