@@ -73,7 +73,7 @@ pub fn line_end(lines: &[u8], start: usize, guess: usize) -> usize {
 /// Whether `bytes` hold a `\n`, eight bytes at a time (the classic zero-byte test on the bytes
 /// XORed with `\n`: exact, with no false positives once the high-bit test is and-ed in).
 #[inline]
-fn has_newline(bytes: &[u8]) -> bool {
+pub fn has_newline(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let (words, rest) = bytes.as_chunks::<8>();
