@@ -206,7 +206,12 @@ impl AcceptWork {
             // Every line a valid bare key: line i is accept i.
             write_accepts(&mut chunk.out, &s.accepts);
         } else {
-            let out = chunk.out.room(lines * OUT_LINE);
+            // The output's exact size: a newline per line and an accept per valid one. (Room
+            // for an accept on every line would be 29 times the input for empty lines, all of
+            // it touched, in every item of the pool.)
+            let valid = n - invalid + s.others.iter().filter(|(_, r)| r.is_ok()).count();
+            let len = lines + valid * ACCEPT_LEN;
+            let out = chunk.out.room(len);
             let mut others = s.others.iter().peekable();
             let mut batched = 0;
             let mut at = 0;
@@ -235,6 +240,7 @@ impl AcceptWork {
                 out[at] = b'\n';
                 at += 1;
             }
+            debug_assert_eq!(at, len);
             chunk.out.set_len(at);
         }
         chunk.lines = lines as u64;
