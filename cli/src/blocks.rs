@@ -73,7 +73,7 @@ pub fn line_end(lines: &[u8], start: usize, guess: usize) -> usize {
 /// Whether `bytes` hold a `\n`, eight bytes at a time (the classic zero-byte test on the bytes
 /// XORed with `\n`: exact, with no false positives once the high-bit test is and-ed in).
 #[inline]
-fn has_newline(bytes: &[u8]) -> bool {
+pub fn has_newline(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let (words, rest) = bytes.as_chunks::<8>();
@@ -104,6 +104,25 @@ impl Block {
     pub fn lines(&self) -> &[u8] {
         &self.data[..self.len]
     }
+}
+
+/// Most lines in a block. The work on a block keeps a record for each line that is not a plain
+/// key (its reason, if refused), so a block of 64 Ki empty lines would hold megabytes of them,
+/// in every item of the pipeline's pool; at this many lines a block is cut short, and memory
+/// stays bounded however short the lines. (A block of 24-byte keys has 2,621 lines.)
+pub const MAX_LINES: usize = 4096;
+
+/// Where a block of whole lines is cut: after its last line, or after line [`MAX_LINES`].
+fn lines_end(lines: &[u8]) -> usize {
+    // memchr counts with SIMD (its iterator's `count`) over bytes already in cache; finding the
+    // cut only happens for blocks of short lines.
+    if lines.len() <= MAX_LINES || memchr::memchr_iter(b'\n', lines).count() <= MAX_LINES {
+        return lines.len();
+    }
+    memchr::memchr_iter(b'\n', lines)
+        .nth(MAX_LINES - 1)
+        .expect("more newlines than MAX_LINES")
+        + 1
 }
 
 /// Cuts an input into [`Block`]s.
@@ -158,8 +177,9 @@ impl<R: Read> BlockReader<R> {
         let len = carried + read;
         match memchr::memrchr(b'\n', &out.data[..len]) {
             Some(last) => {
-                self.carry.extend_from_slice(&out.data[last + 1..len]);
-                out.len = last + 1;
+                let end = lines_end(&out.data[..=last]);
+                self.carry.extend_from_slice(&out.data[end..len]);
+                out.len = end;
             }
             None if len == 0 => return Ok(false),
             None if self.eof => {
@@ -315,6 +335,20 @@ mod tests {
             assert_eq!(got[2], Ok(b"def".to_vec()));
             assert_eq!(got[3], Ok(b"last".to_vec()));
         }
+    }
+
+    #[test]
+    fn a_block_holds_at_most_max_lines() {
+        let mut input = vec![b'\n'; 3 * MAX_LINES + 5];
+        input.extend_from_slice(b"abc\nde");
+        let mut r = BlockReader::new(&input[..], 1 << 20);
+        let mut b = Block::default();
+        let mut counts = vec![];
+        while r.next_block(&mut b).unwrap() {
+            counts.push(b.lines().iter().filter(|&&c| c == b'\n').count());
+        }
+        assert_eq!(counts, [MAX_LINES, MAX_LINES, MAX_LINES, 6, 1]);
+        assert_eq!(lines(&input, 1 << 20).len(), 3 * MAX_LINES + 7);
     }
 
     #[test]

@@ -52,13 +52,44 @@ impl fmt::Display for Problem {
 pub struct Chunk {
     pub block: Block,
     /// Bytes for stdout, written as one buffer.
-    pub out: Vec<u8>,
+    pub out: Output,
     /// Bad lines, by their index in the block.
     pub problems: Vec<(u32, Problem)>,
     /// Lines in the block.
     pub lines: u64,
     /// `verify`: lines whose accept matched.
     pub matched: u64,
+}
+
+/// A chunk's bytes for stdout. The buffer keeps its largest size from block to block, so
+/// producing a block's output writes each byte once: nothing is cleared or zero-filled first.
+#[derive(Default)]
+pub struct Output {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Output {
+    /// The block's output.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Room for at most `max` bytes, to be filled from its start (old bytes may be in it);
+    /// the output is empty until [`Output::set_len`] says how much was written.
+    pub fn room(&mut self, max: usize) -> &mut [u8] {
+        if self.buf.len() < max {
+            self.buf.resize(max, 0);
+        }
+        self.len = 0;
+        &mut self.buf[..max]
+    }
+
+    /// The first `len` bytes of the room are the output.
+    pub fn set_len(&mut self, len: usize) {
+        assert!(len <= self.buf.len(), "output longer than its room");
+        self.len = len;
+    }
 }
 
 /// Line totals over a whole input.
@@ -100,8 +131,9 @@ pub fn run_on<W: Work<Item = Chunk>>(
         work,
         pipeline::workers(threads),
         |chunk| {
-            if !chunk.out.is_empty() {
-                stdout.write_all(&chunk.out)?;
+            let out = chunk.out.as_bytes();
+            if !out.is_empty() {
+                stdout.write_all(out)?;
             }
             for (i, problem) in &chunk.problems {
                 match problem {

@@ -4,14 +4,22 @@
 //! Lines whose key is exactly the 24 bytes before a TAB at position 24 (the common case) have
 //! their keys computed together in one batch call per block; every other line is judged on its
 //! own by the same rules.
+//!
+//! In strict mode a block is first tried as what a load tester's record almost always is:
+//! nothing but 54-byte lines `KEY<TAB>ACCEPT`, the TAB after 24 bytes. Only the TABs and
+//! newlines are looked at before the batch call. A valid strict key is 22 base64 characters and
+//! `==`, and so is a right accept's text, so neither holds a TAB, newline, CR or OWS: when every
+//! key is valid and every received accept is the right one, each line was exactly that key and
+//! accept, matched, as the line-by-line judgement would have found. A block that is not of that
+//! shape, or has an invalid key or a wrong accept, is done again line by line.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use wsaccept::{trim_ows, Accept, BatchOptions, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
+use wsaccept::{trim_ows, Accept, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
-use crate::accept::is_bare_key;
+use crate::accept::{batch_options, is_bare_key, key_slots};
 use crate::blocks::{line_end, strip_cr, KEEP};
 use crate::common::Outcome;
 use crate::pipeline::Work;
@@ -121,6 +129,55 @@ impl Work for VerifyWork {
             chunk.lines = 1;
             return;
         }
+        if !(self.mode == Mode::Strict && self.uniform(chunk, s)) {
+            self.line_by_line(chunk, s);
+        }
+    }
+}
+
+/// A `KEY<TAB>ACCEPT` line with its newline, nothing else in it.
+const PAIR_LINE: usize = KEY_LEN + 1 + ACCEPT_LEN + 1;
+
+impl VerifyWork {
+    /// Strict mode: the block as 54-byte lines of valid keys and right accepts (see the module
+    /// documentation). False, with nothing counted, when it is not.
+    fn uniform(&self, chunk: &mut Chunk, s: &mut Scratch) -> bool {
+        let (lines, rest) = chunk.block.lines().as_chunks::<PAIR_LINE>();
+        if !rest.is_empty() {
+            return false;
+        }
+        let keys = key_slots(&mut s.keys, lines.len());
+        let mut shape = true;
+        for (key, line) in keys.iter_mut().zip(lines) {
+            let (k, rest) = line.split_first_chunk::<KEY_LEN>().expect("54 bytes");
+            *key = *k;
+            shape &= rest[0] == b'\t' && rest[ACCEPT_LEN + 1] == b'\n';
+        }
+        if !shape {
+            return false;
+        }
+        s.accepts.resize(keys.len(), Accept::ZEROED);
+        let invalid = wsaccept::accept_keys(keys, &mut s.accepts, None, &batch_options(self.mode))
+            .expect("buffers sized to the keys");
+        if invalid != 0 {
+            return false;
+        }
+        let all_right = lines.iter().zip(&s.accepts).all(|(line, accept)| {
+            let received: &[u8; ACCEPT_LEN] = line[KEY_LEN + 1..PAIR_LINE - 1]
+                .try_into()
+                .expect("28 bytes");
+            received == accept.as_bytes()
+        });
+        if !all_right {
+            return false;
+        }
+        chunk.lines = lines.len() as u64;
+        chunk.matched = chunk.lines;
+        true
+    }
+
+    /// Any block, line by line: lines with a bare key batched, the others judged on their own.
+    fn line_by_line(&self, chunk: &mut Chunk, s: &mut Scratch) {
         s.keys.clear();
         s.slots.clear();
         let data = chunk.block.lines();
@@ -145,8 +202,7 @@ impl Work for VerifyWork {
         let n = s.keys.len();
         s.accepts.resize(n, Accept::ZEROED);
         s.status.resize(n, KeyStatus::Ok);
-        // Parallelism is across blocks, so each batch stays on its worker's thread.
-        let opts = BatchOptions::default().mode(self.mode).threads(1);
+        let opts = batch_options(self.mode);
         wsaccept::accept_keys(&s.keys, &mut s.accepts, Some(&mut s.status), &opts)
             .expect("buffers sized to the keys");
 

@@ -328,3 +328,81 @@ fn many_small_blocks_across_threads_keep_order() {
         check_accept(&input, &["accept", "--threads", threads], Some(97));
     }
 }
+
+/// Lines of exactly a key's length (25 bytes with the newline) that are not all valid bare
+/// keys: strict `accept` first takes such a block as 25-byte key lines, and must redo it line
+/// by line whenever that reading is wrong (a newline, CR, OWS or other byte inside).
+fn key_sized_impostors(seed: u64, count: usize) -> Vec<u8> {
+    let mut rng = Rng(seed);
+    let mut input = vec![];
+    for i in 0..count {
+        let key = rng.valid_key();
+        let line: Vec<u8> = match (i % 97, rng.below(7)) {
+            (0, 0) => rng.invalid_key().0.to_vec(),
+            (0, 1) => [&key[..10], b"\n", &key[..13]].concat(),
+            (0, 2) => [&key[..23], b"\r"].concat(),
+            (0, 3) => [b" ", &key[1..]].concat(),
+            (0, 4) => [&key[..23], b"\t"].concat(),
+            (0, 5) => vec![b'\n'; 24],
+            _ => key.to_vec(),
+        };
+        assert_eq!(line.len(), 24);
+        input.extend_from_slice(&line);
+        input.push(b'\n');
+    }
+    input
+}
+
+#[test]
+fn key_sized_lines_that_are_not_keys_are_found() {
+    let input = key_sized_impostors(5, 20_000);
+    for args in [
+        &["accept", "--threads", "1"][..],
+        &["accept", "--threads", "2"],
+    ] {
+        check_accept(&input, args, None);
+        for block in [25, 50, 250, 2500, 2501] {
+            check_accept(&input, args, Some(block));
+        }
+    }
+}
+
+/// The same for `verify`: 54-byte lines, TAB after 24 bytes, that are not all a valid key and
+/// its right accept.
+fn pair_sized_impostors(seed: u64, count: usize) -> Vec<u8> {
+    let mut rng = Rng(seed);
+    let mut input = vec![];
+    for i in 0..count {
+        let key = rng.valid_key();
+        let acc = oracle(&key);
+        let acc = acc.as_bytes();
+        let line: Vec<u8> = match (i % 89, rng.below(8)) {
+            (0, 0) => [&rng.invalid_key().0[..], b"\t", acc].concat(),
+            (0, 1) => [&key[..], b"\t", oracle(b"other").as_bytes()].concat(),
+            (0, 2) => [&key[..5], b"\t", &key[6..], b"\t", acc].concat(),
+            (0, 3) => [&key[..], b"\t", &acc[..10], b"\n", &acc[11..]].concat(),
+            (0, 4) => [&key[..], b"\t", &acc[..27], b" "].concat(),
+            (0, 5) => [&key[..], b"\t", &acc[..27], b"\r"].concat(),
+            (0, 6) => [b" ", &key[1..], b"\t", acc].concat(),
+            _ => [&key[..], b"\t", acc].concat(),
+        };
+        assert_eq!(line.len(), 53);
+        input.extend_from_slice(&line);
+        input.push(b'\n');
+    }
+    input
+}
+
+#[test]
+fn pair_sized_lines_that_are_not_right_pairs_are_found() {
+    let input = pair_sized_impostors(6, 10_000);
+    for args in [
+        &["verify", "--threads", "1"][..],
+        &["verify", "--threads", "2"],
+    ] {
+        check_verify(&input, args, None);
+        for block in [54, 108, 540, 5400, 5401] {
+            check_verify(&input, args, Some(block));
+        }
+    }
+}

@@ -147,3 +147,44 @@ fn huge_lines_and_many_threads_in_bounded_memory() {
         "peak RSS {peak} KiB over the 64 MiB bound"
     );
 }
+
+/// Many short bad lines and the most workers: every line of a block is refused and reported,
+/// so a block of 64 KiB empty lines would carry 64 Ki reasons (megabytes) in every item of the
+/// pipeline's pool, over 170 MiB with 16 workers; blocks are cut at a line count instead.
+#[test]
+fn short_bad_lines_and_many_threads_in_bounded_memory() {
+    use std::io::Read;
+    const LINES: usize = 8 << 20;
+    let exe = env!("CARGO_BIN_EXE_wsaccept");
+    let input = std::env::temp_dir().join(format!("wsaccept-empty-{}", std::process::id()));
+    std::fs::write(&input, vec![b'\n'; LINES]).unwrap();
+    for cmd in ["verify", "accept"] {
+        let mut child = Command::new(exe)
+            .args([cmd, "--threads", "64"])
+            .arg(&input)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Every line is reported: count the reports without keeping them.
+        let mut stderr = child.stderr.take().unwrap();
+        let mut buf = vec![0; 1 << 16];
+        let mut reports = 0;
+        loop {
+            let n = stderr.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            reports += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        }
+        assert_eq!(child.wait().unwrap().code(), Some(1), "{cmd}");
+        assert_eq!(reports, LINES, "{cmd}");
+    }
+    std::fs::remove_file(&input).unwrap();
+    let peak = children_peak_rss_kib();
+    eprintln!("peak RSS of any child: {peak} KiB");
+    assert!(
+        peak > 0 && peak < PEAK_RSS_LIMIT_KIB,
+        "peak RSS {peak} KiB over the 64 MiB bound"
+    );
+}
