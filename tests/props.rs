@@ -36,8 +36,17 @@ fn valid_key_with_ows() -> impl Strategy<Value = (Vec<u8>, [u8; 16])> {
     })
 }
 
+/// Cases per property: 2000, or proptest's own `PROPTEST_CASES` when set (tests/aarch64.sh
+/// lowers it under qemu, where each case costs many times what it does natively).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn strict_accept_equals_oracle_for_valid_keys((key, _) in valid_key_with_ows()) {

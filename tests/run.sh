@@ -32,7 +32,10 @@ backends_out=$(cargo test --release --test backends -- --nocapture 2>&1) || {
 grep -E 'SKIPPED|^test result' <<<"$backends_out"
 
 say "install: cargo cinstall into a temporary prefix, pkg-config and CMake consumers (tests/install.sh)"
-bash tests/install.sh
+# Its own cargo target directory, as the Python package's below: cargo-c re-runs host build
+# scripts in target/release/build, which made every test binary there rebuild afterwards (a
+# second full release build of the tests in .ci/run).
+CARGO_TARGET_DIR="$PWD/target/cinstall" bash tests/install.sh
 
 say "Python: pip install ./bindings/python into a fresh venv, pytest against the installed package"
 venv=target/py-venv

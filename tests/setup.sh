@@ -36,6 +36,7 @@ die() {
 # this script fails; elsewhere the distribution's qemu-user. Never skipped in silence.
 if ! command -v qemu-x86_64 >/dev/null || ! command -v qemu-aarch64 >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC1091 # the system's file, not ours
     if [ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = bookworm ]; then
         if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
             # The same mirror as the main suite's.
