@@ -31,9 +31,12 @@
 use core::arch::aarch64::*;
 use core::mem::transmute;
 
+use super::constants::{
+    BLOCK1_FIRST_CONST, BLOCK1_WORDS as BLOCK1_W, BLOCK2_WK as BLOCK2_WK_WORDS, K, SHA1_IV,
+};
+use super::driver;
 use super::neon::{encode, strict_ok};
-use super::{settle_flagged, Backend, BackendKind};
-use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
+use super::{Backend, BackendKind};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys hashed at once (interleaved streams). Three already fill the SHA pipe by op count (3 x 72
@@ -42,24 +45,11 @@ use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 /// state (ABCD, four schedule vectors each) fits the 32 vector registers without spilling.
 pub const LANES: usize = 4;
 
-/// SHA-1's round constants, one per 20 rounds.
-const K: [u32; 4] = [0x5A82_7999, 0x6ED9_EBA1, 0x8F1B_BCDC, 0xCA62_C1D6];
-
 /// Four 32-bit lanes as a vector constant, lane `i` = `a[i]`.
 const fn u32x4(a: [u32; 4]) -> uint32x4_t {
     // SAFETY: `uint32x4_t` is 16 bytes with no invalid bit patterns, laid out lane 0 first, like
     // the array (this module is only built for little-endian aarch64).
     unsafe { transmute(a) }
-}
-
-/// Big-endian word `t` of a 64-byte block.
-const fn be_word(block: &[u8; 64], t: usize) -> u32 {
-    u32::from_be_bytes([
-        block[4 * t],
-        block[4 * t + 1],
-        block[4 * t + 2],
-        block[4 * t + 3],
-    ])
 }
 
 /// Words `4i..4i+4` of `w` plus `k`, in the SHA1 instructions' lane order (lane 0 = first word).
@@ -72,21 +62,15 @@ const fn words_plus(w: &[u32], i: usize, k: u32) -> [u32; 4] {
     ]
 }
 
-/// Block one's message words, the key's still zero: W6..W15 are the GUID and the end marker.
-const BLOCK1_W: [u32; 16] = {
-    let mut w = [0u32; 16];
-    let mut t = 0;
-    while t < 16 {
-        w[t] = be_word(&BLOCK1_TEMPLATE, t);
-        t += 1;
-    }
-    w
-};
-
 /// W6, W7: the upper half of block one's second message vector (W4, W5 are key words).
 const W6_7: uint32x2_t = {
     // SAFETY: `uint32x2_t` is 8 bytes with no invalid bit patterns, lane 0 first.
-    unsafe { transmute::<[u32; 2], uint32x2_t>([BLOCK1_W[6], BLOCK1_W[7]]) }
+    unsafe {
+        transmute::<[u32; 2], uint32x2_t>([
+            BLOCK1_W[BLOCK1_FIRST_CONST],
+            BLOCK1_W[BLOCK1_FIRST_CONST + 1],
+        ])
+    }
 };
 /// W8..W11 and W12..W15 of block one, the same for every key (the schedule reads them).
 const W8_11: uint32x4_t = u32x4(words_plus(&BLOCK1_W, 2, 0));
@@ -95,22 +79,13 @@ const W12_15: uint32x4_t = u32x4(words_plus(&BLOCK1_W, 3, 0));
 const WK8_11: uint32x4_t = u32x4(words_plus(&BLOCK1_W, 2, K[0]));
 const WK12_15: uint32x4_t = u32x4(words_plus(&BLOCK1_W, 3, K[0]));
 
-/// Block two's W+K for its 20 groups of four rounds; word 0 also carries the IV's E.
+/// Block two's W+K ([`BLOCK2_WK_WORDS`]) as the inputs of its 20 groups of four rounds; word 0
+/// also carries the IV's E.
 const BLOCK2_WK: [uint32x4_t; 20] = {
-    let mut w = [0u32; 80];
-    let mut t = 0;
-    while t < 16 {
-        w[t] = be_word(&BLOCK2, t);
-        t += 1;
-    }
-    while t < 80 {
-        w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
-        t += 1;
-    }
     let mut v = [[0u32; 4]; 20];
     let mut i = 0;
     while i < 20 {
-        v[i] = words_plus(&w, i, K[i / 5]);
+        v[i] = words_plus(&BLOCK2_WK_WORDS, i, 0);
         i += 1;
     }
     v[0][0] = v[0][0].wrapping_add(SHA1_IV[4]);
@@ -278,15 +253,14 @@ fn message(v0: uint8x16_t, v1: uint8x16_t) -> (uint32x4_t, uint32x4_t) {
     (m0, vcombine_u32(w4_5, W6_7))
 }
 
-/// One group of `N` keys: check, hash, encode, statuses. Returns the number of invalid keys.
+/// One group of `N` keys: check, hash, encode. Returns the lanes the check flagged.
 #[inline]
 #[target_feature(enable = "sha2")]
 fn group<const N: usize>(
     keys: &[[u8; KEY_LEN]; N],
     out: &mut [[u8; ACCEPT_LEN]; N],
-    status: &mut [KeyStatus; N],
     strict: bool,
-) -> usize {
+) -> u32 {
     let mut m0 = [vdupq_n_u32(0); N];
     let mut m1 = [vdupq_n_u32(0); N];
     let mut bad = 0u32;
@@ -301,26 +275,54 @@ fn group<const N: usize>(
     for s in 0..N {
         encode(abcd[s], e[s], &mut out[s]);
     }
-    settle_flagged(keys, out, status, bad)
+    bad
 }
 
-/// Every whole group of `N` keys at the front of the slices; returns (keys done, invalid).
-#[inline]
-#[target_feature(enable = "sha2")]
-fn groups<const N: usize>(
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
+/// The kernel for the shared driver: groups of `N` streams, and a tail in narrower
+/// interleaves. Only made in [`accept_keys_n`], which runs where the SHA1 instructions were
+/// detected.
+struct Kernel {
     strict: bool,
-) -> (usize, usize) {
-    let (key_groups, _) = keys.as_chunks::<N>();
-    let (out_groups, _) = out.as_chunks_mut::<N>();
-    let (st_groups, _) = status.as_chunks_mut::<N>();
-    let mut invalid = 0;
-    for ((k, o), st) in key_groups.iter().zip(out_groups).zip(st_groups) {
-        invalid += group(k, o, st, strict);
+}
+
+impl<const N: usize> driver::Kernel<N> for Kernel {
+    #[inline(always)]
+    fn groups<const G: usize>(
+        &self,
+        keys: &[[[u8; KEY_LEN]; N]; G],
+        out: &mut [[[u8; ACCEPT_LEN]; N]; G],
+    ) -> [u32; G] {
+        let mut flagged = [0; G];
+        for g in 0..G {
+            // SAFETY: a `Kernel` exists only inside `accept_keys_n`, which runs where the SHA1
+            // instructions were detected.
+            flagged[g] = unsafe { group(&keys[g], &mut out[g], self.strict) };
+        }
+        flagged
     }
-    (key_groups.len() * N, invalid)
+
+    /// Not padded: fewer streams cost less here (no pipe to fill), so the tail goes through
+    /// interleaves of 3, 2 and 1 streams, widest first.
+    #[inline(always)]
+    fn tail(&self, keys: &[[u8; KEY_LEN]], out: &mut [[u8; ACCEPT_LEN]]) -> u32 {
+        let mut done = 0;
+        let mut flagged = 0;
+        macro_rules! narrow {
+            ($w:literal) => {
+                while keys.len() - done >= $w {
+                    let k = keys[done..done + $w].try_into().unwrap();
+                    let o = (&mut out[done..done + $w]).try_into().unwrap();
+                    // SAFETY: as in `groups`.
+                    flagged |= unsafe { group::<$w>(k, o, self.strict) } << done;
+                    done += $w;
+                }
+            };
+        }
+        narrow!(3);
+        narrow!(2);
+        narrow!(1);
+        flagged
+    }
 }
 
 /// The backend contract (see `backend` module docs), [`LANES`] keys at a time.
@@ -338,8 +340,8 @@ pub(super) unsafe fn accept_keys(
     accept_keys_n::<LANES>(keys, out, status, strict)
 }
 
-/// [`accept_keys`] for any interleave width `N`: whole groups of `N`, then the tail in groups
-/// of 3, 2 and 1 (lets the tests compare widths).
+/// [`accept_keys`] for any interleave width `N` (lets the tests compare widths): the shared
+/// driver, one group of `N` per step, the tail in groups of 3, 2 and 1.
 #[target_feature(enable = "sha2")]
 fn accept_keys_n<const N: usize>(
     keys: &[[u8; KEY_LEN]],
@@ -347,24 +349,7 @@ fn accept_keys_n<const N: usize>(
     status: &mut [KeyStatus],
     strict: bool,
 ) -> usize {
-    super::assert_same_lengths(keys, out, status);
-    let (mut done, mut invalid) = groups::<N>(keys, out, status, strict);
-    // The tail (fewer than N keys) in narrower interleaves, widest first.
-    macro_rules! tail {
-        ($w:literal) => {
-            if done < keys.len() {
-                let (d, i) =
-                    groups::<$w>(&keys[done..], &mut out[done..], &mut status[done..], strict);
-                done += d;
-                invalid += i;
-            }
-        };
-    }
-    tail!(3);
-    tail!(2);
-    tail!(1);
-    debug_assert_eq!(done, keys.len());
-    invalid
+    driver::run::<N, 1, _>(&Kernel { strict }, keys, out, status)
 }
 
 /// The accept of one key by a single SHA1-instruction stream, with no validation: the
@@ -393,7 +378,7 @@ pub(crate) fn single_key_enabled() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::accept_24_portable;
+    use crate::compute::{accept_24_portable, BLOCK2};
 
     fn have() -> bool {
         std::arch::is_aarch64_feature_detected!("sha2")

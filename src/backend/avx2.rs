@@ -13,14 +13,14 @@
 //! SHA-1's rounds are one long serial chain (rotate, add, next round) and vector integer ops
 //! take two cycles on recent AMD cores, so the main loop runs two groups of eight at once
 //! (sixteen keys per step, a [`Group`] of two) and pins them together round by round
-//! ([`pin2`]); a last odd group and the padded tail take the single-group path.
+//! ([`pin2`]); a last odd group and the padded tail take the single-group path
+//! ([`driver`]).
 
 use core::arch::x86_64::*;
 
-use super::constants::FILLER_KEY;
 use super::sha1::{self, Group};
 use super::vector::Vector;
-use super::{base64, settle_flagged, strict};
+use super::{base64, driver, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
@@ -276,7 +276,7 @@ fn kernel8<const STRICT: bool>(
 /// `G` groups of eight interleaved; returns the invalid-lane masks.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn kernel_multi<const STRICT: bool>(
+fn kernel_multi<const STRICT: bool, const G: usize>(
     keys: &[[[u8; KEY_LEN]; LANES]; G],
     out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
 ) -> [u32; G] {
@@ -294,46 +294,32 @@ fn kernel_multi<const STRICT: bool>(
     invalid
 }
 
-/// The contract over any number of keys: pairs of groups, at most one single group, then the
-/// tail padded to a group.
-#[inline]
-#[target_feature(enable = "avx2")]
-fn run<const STRICT: bool>(
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
-) -> usize {
-    let (key_groups, key_tail) = keys.as_chunks::<LANES>();
-    let (out_groups, out_tail) = out.as_chunks_mut::<LANES>();
-    let (st_groups, st_tail) = status.as_chunks_mut::<LANES>();
-    let mut invalid = 0;
-    let (pair_k, rest_k) = key_groups.as_chunks::<{ G }>();
-    let (pair_o, rest_o) = out_groups.as_chunks_mut::<{ G }>();
-    let (pair_s, rest_s) = st_groups.as_chunks_mut::<{ G }>();
-    for ((k, o), s) in pair_k.iter().zip(pair_o.iter_mut()).zip(pair_s.iter_mut()) {
-        let bad = kernel_multi::<STRICT>(k, o);
-        for g in 0..G {
-            invalid += settle_flagged(&k[g], &mut o[g], &mut s[g], bad[g]);
+/// The kernel for the shared driver. Only made in [`accept_keys`], after AVX2 was detected.
+struct Kernel<const STRICT: bool>(());
+
+impl<const STRICT: bool> driver::Kernel<LANES> for Kernel<STRICT> {
+    #[inline(always)]
+    fn groups<const N: usize>(
+        &self,
+        keys: &[[[u8; KEY_LEN]; LANES]; N],
+        out: &mut [[[u8; ACCEPT_LEN]; LANES]; N],
+    ) -> [u32; N] {
+        // SAFETY: a `Kernel` exists only inside `accept_keys`, which runs where AVX2 was
+        // detected.
+        unsafe {
+            if N == 1 {
+                // One group needs no interleaving fence.
+                let bad = kernel8::<STRICT>(&keys[0], &mut out[0]);
+                [bad; N]
+            } else {
+                kernel_multi::<STRICT, N>(keys, out)
+            }
         }
     }
-    for ((k, o), s) in rest_k.iter().zip(rest_o.iter_mut()).zip(rest_s.iter_mut()) {
-        let bad = kernel8::<STRICT>(k, o);
-        invalid += settle_flagged(k, o, s, bad);
-    }
-    let n = key_tail.len();
-    if n > 0 {
-        // Pad the last group with a valid key rather than take a slower per-key path.
-        let mut k = [FILLER_KEY; LANES];
-        k[..n].copy_from_slice(key_tail);
-        let mut o = [[0u8; ACCEPT_LEN]; LANES];
-        let bad = kernel8::<STRICT>(&k, &mut o) & ((1 << n) - 1);
-        out_tail.copy_from_slice(&o[..n]);
-        invalid += settle_flagged(key_tail, out_tail, st_tail, bad);
-    }
-    invalid
 }
 
-/// The backend contract (see `backend` module docs), eight keys at a time.
+/// The backend contract (see `backend` module docs), eight keys at a time: the shared driver
+/// over pairs of groups.
 ///
 /// # Safety
 /// The CPU must support AVX2; [`super::Backend`] only dispatches here after detecting it.
@@ -345,9 +331,9 @@ pub(crate) unsafe fn accept_keys(
     strict: bool,
 ) -> usize {
     if strict {
-        run::<true>(keys, out, status)
+        driver::run::<LANES, G, _>(&Kernel::<true>(()), keys, out, status)
     } else {
-        run::<false>(keys, out, status)
+        driver::run::<LANES, G, _>(&Kernel::<false>(()), keys, out, status)
     }
 }
 

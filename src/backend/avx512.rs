@@ -15,14 +15,13 @@
 //! Latency: a SHA-1 round depends on the previous one through a rotate and an add (2 cycles
 //! each on the Zen 5 this was tuned on), so one group alone leaves the vector units idle. Runs
 //! of 32 keys interleave two groups in every operation (three or four groups spill and are
-//! slower). The last partial group is padded to 16 keys.
+//! slower). The last partial group is padded to 16 keys ([`driver`]).
 
 use core::arch::x86_64::*;
 
-use super::constants::FILLER_KEY;
 use super::sha1::{self, Group};
 use super::vector::Vector;
-use super::{base64, settle_flagged, strict};
+use super::{base64, driver, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys handled at once.
@@ -320,7 +319,27 @@ fn groups<const G: usize>(
     invalid
 }
 
-/// The backend contract (see `backend` module docs), 16 keys at a time.
+/// The kernel for the shared driver. Only made in [`accept_keys`], after AVX-512 F, BW and VL
+/// were detected.
+struct Kernel {
+    strict: bool,
+}
+
+impl driver::Kernel<LANES> for Kernel {
+    #[inline(always)]
+    fn groups<const G: usize>(
+        &self,
+        keys: &[[[u8; KEY_LEN]; LANES]; G],
+        out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
+    ) -> [u32; G] {
+        // SAFETY: a `Kernel` exists only inside `accept_keys`, which runs where AVX-512 F, BW
+        // and VL were detected.
+        unsafe { groups::<G>(keys, out, self.strict) }.map(u32::from)
+    }
+}
+
+/// The backend contract (see `backend` module docs), 16 keys at a time: the shared driver,
+/// two groups per step while there are 32 keys.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F, BW and VL; [`super::Backend`] only dispatches here after
@@ -332,55 +351,5 @@ pub(crate) unsafe fn accept_keys(
     status: &mut [KeyStatus],
     strict: bool,
 ) -> usize {
-    let mut invalid = 0;
-    let mut settle_all =
-        |k: &[[u8; KEY_LEN]], o: &mut [[u8; ACCEPT_LEN]], s: &mut [KeyStatus], flagged: &[u16]| {
-            for (((k, o), s), &flagged) in k
-                .chunks(LANES)
-                .zip(o.chunks_mut(LANES))
-                .zip(s.chunks_mut(LANES))
-                .zip(flagged)
-            {
-                invalid += settle_flagged(k, o, s, u32::from(flagged));
-            }
-        };
-    // Two groups per step while there are 32 keys, then one.
-    let (key_pairs, keys_rest) = keys.as_chunks::<{ 2 * LANES }>();
-    let (out_pairs, out_rest) = out.as_chunks_mut::<{ 2 * LANES }>();
-    let (status_pairs, status_rest) = status.as_chunks_mut::<{ 2 * LANES }>();
-    for ((k, o), s) in key_pairs.iter().zip(out_pairs).zip(status_pairs) {
-        // Reinterpreting [T; 32] as [[T; 16]; 2] is what `as_chunks` does.
-        let (k2, _) = k.as_chunks::<LANES>();
-        let (o2, _) = o.as_chunks_mut::<LANES>();
-        let flagged = groups::<2>(k2.try_into().unwrap(), o2.try_into().unwrap(), strict);
-        settle_all(k, o, s, &flagged);
-    }
-    let (key_groups, key_tail) = keys_rest.as_chunks::<LANES>();
-    let (out_groups, out_tail) = out_rest.as_chunks_mut::<LANES>();
-    let (status_groups, status_tail) = status_rest.as_chunks_mut::<LANES>();
-    for ((k, o), s) in key_groups.iter().zip(out_groups).zip(status_groups) {
-        let flagged = groups::<1>(core::array::from_ref(k), core::array::from_mut(o), strict);
-        settle_all(k, o, s, &flagged);
-    }
-    let n = key_tail.len();
-    if n > 0 {
-        // Pad the last partial group with a valid key: one full step is cheaper than any
-        // per-key path, and only the real lanes are copied back.
-        let mut k = [FILLER_KEY; LANES];
-        k[..n].copy_from_slice(key_tail);
-        let mut o = [[0; ACCEPT_LEN]; LANES];
-        let [flagged] = groups::<1>(
-            core::array::from_ref(&k),
-            core::array::from_mut(&mut o),
-            strict,
-        );
-        out_tail.copy_from_slice(&o[..n]);
-        settle_all(
-            key_tail,
-            out_tail,
-            status_tail,
-            &[flagged & ((1u16 << n) - 1)],
-        );
-    }
-    invalid
+    driver::run::<LANES, 2, _>(&Kernel { strict }, keys, out, status)
 }

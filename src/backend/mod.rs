@@ -39,8 +39,16 @@ mod avx2;
 mod avx512;
 #[cfg(target_arch = "x86_64")]
 mod base64;
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
 mod constants;
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
+mod driver;
 #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
 mod neon;
 pub(crate) mod portable;
@@ -429,7 +437,7 @@ impl Backend {
 }
 
 /// The backend contract's precondition: one output slot and one status per key.
-#[inline]
+#[inline(always)]
 fn assert_same_lengths(keys: &[[u8; KEY_LEN]], out: &[[u8; ACCEPT_LEN]], status: &[KeyStatus]) {
     assert!(
         keys.len() == out.len() && keys.len() == status.len(),

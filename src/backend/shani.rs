@@ -18,9 +18,9 @@
 
 use core::arch::x86_64::*;
 
-use super::constants::{BLOCK1_WORDS, BLOCK2_W as BLOCK2_SCHEDULE, FILLER_KEY, SHA1_IV};
+use super::constants::{BLOCK1_WORDS, BLOCK2_W as BLOCK2_SCHEDULE, SHA1_IV};
 use super::vector::Vector;
-use super::{base64, settle_flagged, strict};
+use super::{base64, driver, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Keys hashed at once (interleaved SHA-NI streams).
@@ -357,15 +357,14 @@ fn encode_store<const K: usize>(
     }
 }
 
-/// One group of `K` keys: hash, encode, statuses. Returns the number of invalid keys.
+/// One group of `K` keys: check, hash, encode. Returns the lanes the check flagged.
 #[inline]
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
 fn group<const K: usize>(
     keys: &[[u8; KEY_LEN]; K],
     out: &mut [[u8; ACCEPT_LEN]; K],
-    status: &mut [KeyStatus; K],
     strict: bool,
-) -> usize {
+) -> u32 {
     let rev = _mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     // Key bytes 16..24 (at 8..16 of the second load) to W4, W5 in lanes 3, 2.
     let hi8 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, 15, 14, 13, 12, 11, 10, 9, 8);
@@ -385,7 +384,30 @@ fn group<const K: usize>(
     }
     let (abcd, e) = hash_group(m0, m1);
     encode_store(&abcd, &e, out);
-    settle_flagged(keys, out, status, bad)
+    bad
+}
+
+/// The kernel for the shared driver: groups of `K` streams. Only made in [`accept_keys_k`],
+/// which runs where SHA-NI, SSE2, SSSE3 and SSE4.1 were detected.
+struct Kernel {
+    strict: bool,
+}
+
+impl<const K: usize> driver::Kernel<K> for Kernel {
+    #[inline(always)]
+    fn groups<const G: usize>(
+        &self,
+        keys: &[[[u8; KEY_LEN]; K]; G],
+        out: &mut [[[u8; ACCEPT_LEN]; K]; G],
+    ) -> [u32; G] {
+        let mut flagged = [0; G];
+        for g in 0..G {
+            // SAFETY: a `Kernel` exists only inside `accept_keys_k`, which runs where the
+            // features were detected.
+            flagged[g] = unsafe { group(&keys[g], &mut out[g], self.strict) };
+        }
+        flagged
+    }
 }
 
 /// The backend contract (see `backend` module docs), [`LANES`] keys at a time.
@@ -403,7 +425,8 @@ pub(crate) unsafe fn accept_keys(
     accept_keys_k::<LANES>(keys, out, status, strict)
 }
 
-/// [`accept_keys`] for any group width (lets the measurements compare widths).
+/// [`accept_keys`] for any group width (lets the measurements compare widths): the shared
+/// driver, one group per step.
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
 fn accept_keys_k<const K: usize>(
     keys: &[[u8; KEY_LEN]],
@@ -411,25 +434,7 @@ fn accept_keys_k<const K: usize>(
     status: &mut [KeyStatus],
     strict: bool,
 ) -> usize {
-    let (key_groups, key_tail) = keys.as_chunks::<K>();
-    let (out_groups, out_tail) = out.as_chunks_mut::<K>();
-    let (st_groups, st_tail) = status.as_chunks_mut::<K>();
-    let mut invalid = 0;
-    for ((k, o), st) in key_groups.iter().zip(out_groups).zip(st_groups) {
-        invalid += group(k, o, st, strict);
-    }
-    let r = key_tail.len();
-    if r > 0 {
-        // Pad the tail to a full group with a valid key: one more group, never a slower path.
-        let mut k = [FILLER_KEY; K];
-        k[..r].copy_from_slice(key_tail);
-        let mut o = [[0u8; ACCEPT_LEN]; K];
-        let mut st = [KeyStatus::Ok; K];
-        invalid += group(&k, &mut o, &mut st, strict);
-        out_tail.copy_from_slice(&o[..r]);
-        st_tail.copy_from_slice(&st[..r]);
-    }
-    invalid
+    driver::run::<K, 1, _>(&Kernel { strict }, keys, out, status)
 }
 
 #[cfg(test)]
