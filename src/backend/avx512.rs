@@ -24,6 +24,8 @@ use super::vector::Vector;
 use super::{base64, driver, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
+cpu_features!("avx512f", "avx512bw", "avx512vl");
+
 /// Keys handled at once.
 pub(crate) const LANES: usize = 16;
 
@@ -163,20 +165,21 @@ unsafe impl Vector for Avx512 {
     }
 }
 
-/// `a`, unchanged, but opaque to LLVM: stops it re-associating a sum across this point.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn opaque(mut x: __m512i) -> __m512i {
-    // SAFETY: an empty asm block that only names the register; it reads and writes no memory,
-    // stack or flags, and leaves the value as it was.
-    unsafe {
-        core::arch::asm!(
-            "/* {0} */",
-            inout(zmm_reg) x,
-            options(pure, nomem, nostack, preserves_flags)
-        );
+target_features! {
+    /// `a`, unchanged, but opaque to LLVM: stops it re-associating a sum across this point.
+    #[inline]
+    fn opaque(mut x: __m512i) -> __m512i {
+        // SAFETY: an empty asm block that only names the register; it reads and writes no memory,
+        // stack or flags, and leaves the value as it was.
+        unsafe {
+            core::arch::asm!(
+                "/* {0} */",
+                inout(zmm_reg) x,
+                options(pure, nomem, nostack, preserves_flags)
+            );
+        }
+        x
     }
-    x
 }
 
 /// `vpshufb` control reversing the bytes of every dword (little-endian load -> SHA-1 word).
@@ -249,74 +252,73 @@ const OUT_T: OutTranspose = {
     t
 };
 
-/// Loads 16 keys and returns their big-endian words W0..W5, one key per lane.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn load_words(keys: &[[u8; KEY_LEN]; LANES]) -> [__m512i; 6] {
-    let src = keys.as_ptr().cast::<__m512i>();
-    let mut raw = [_mm512_setzero_si512(); 6];
-    for (r, v) in raw.iter_mut().enumerate() {
-        // SAFETY: `keys` is 16 * 24 = 384 = 6 * 64 readable bytes, `r < 6`, and `loadu` has
-        // no alignment requirement.
-        let loaded = unsafe { _mm512_loadu_si512(src.add(r)) };
-        *v = _mm512_shuffle_epi8(loaded, BSWAP32);
+target_features! {
+    /// Loads 16 keys and returns their big-endian words W0..W5, one key per lane.
+    #[inline]
+    fn load_words(keys: &[[u8; KEY_LEN]; LANES]) -> [__m512i; 6] {
+        let src = keys.as_ptr().cast::<__m512i>();
+        let mut raw = [_mm512_setzero_si512(); 6];
+        for (r, v) in raw.iter_mut().enumerate() {
+            // SAFETY: `keys` is 16 * 24 = 384 = 6 * 64 readable bytes, `r < 6`, and `loadu` has
+            // no alignment requirement.
+            let loaded = unsafe { _mm512_loadu_si512(src.add(r)) };
+            *v = _mm512_shuffle_epi8(loaded, BSWAP32);
+        }
+        let mut words = [_mm512_setzero_si512(); 6];
+        for (j, word) in words.iter_mut().enumerate() {
+            let t0 = _mm512_permutex2var_epi32(raw[0], IN_T.idx[j], raw[1]);
+            let t1 = _mm512_permutex2var_epi32(raw[2], IN_T.idx[j], raw[3]);
+            let t2 = _mm512_permutex2var_epi32(raw[4], IN_T.idx[j], raw[5]);
+            let t = _mm512_mask_blend_epi32(IN_T.pair1[j], t0, t1);
+            *word = _mm512_mask_blend_epi32(IN_T.pair2[j], t, t2);
+        }
+        words
     }
-    let mut words = [_mm512_setzero_si512(); 6];
-    for (j, word) in words.iter_mut().enumerate() {
-        let t0 = _mm512_permutex2var_epi32(raw[0], IN_T.idx[j], raw[1]);
-        let t1 = _mm512_permutex2var_epi32(raw[2], IN_T.idx[j], raw[3]);
-        let t2 = _mm512_permutex2var_epi32(raw[4], IN_T.idx[j], raw[5]);
-        let t = _mm512_mask_blend_epi32(IN_T.pair1[j], t0, t1);
-        *word = _mm512_mask_blend_epi32(IN_T.pair2[j], t, t2);
-    }
-    words
-}
 
-/// Transposes 16 encoded accepts (see [`base64::encode`]) into their output slots.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn store_accepts(enc: &[__m512i; 7], out: &mut [[u8; ACCEPT_LEN]; LANES]) {
-    let dst = out.as_mut_ptr().cast::<__m512i>();
-    for r in 0..7 {
-        let idx = OUT_T.idx[r];
-        let [k1, k2, k3] = OUT_T.pair[r];
-        let t01 = _mm512_permutex2var_epi32(enc[0], idx, enc[1]);
-        let t23 = _mm512_permutex2var_epi32(enc[2], idx, enc[3]);
-        let t45 = _mm512_permutex2var_epi32(enc[4], idx, enc[5]);
-        let t6 = _mm512_permutexvar_epi32(idx, enc[6]);
-        let v = _mm512_mask_blend_epi32(k1, t01, t23);
-        let v = _mm512_mask_blend_epi32(k2, v, t45);
-        let v = _mm512_mask_blend_epi32(k3, v, t6);
-        // SAFETY: `out` is 16 * 28 = 448 = 7 * 64 writable bytes, `r < 7`, and `storeu` has no
-        // alignment requirement.
-        unsafe { _mm512_storeu_si512(dst.add(r), v) };
-    }
-}
-
-/// Accepts for `G` groups of 16 keys into `out`; returns per group the lanes whose key fails
-/// the strict rules (0 when not `strict`). Every lane is hashed; the caller fixes up flagged
-/// lanes.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-fn groups<const G: usize>(
-    keys: &[[[u8; KEY_LEN]; LANES]; G],
-    out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
-    strict: bool,
-) -> [u16; G] {
-    let loaded = keys.each_ref().map(|k| load_words(k).map(Avx512));
-    let mut invalid = [0u16; G];
-    if strict {
-        for (bad, w) in invalid.iter_mut().zip(&loaded) {
-            *bad = strict::invalid_lanes(w) as u16;
+    /// Transposes 16 encoded accepts (see [`base64::encode`]) into their output slots.
+    #[inline]
+    fn store_accepts(enc: &[__m512i; 7], out: &mut [[u8; ACCEPT_LEN]; LANES]) {
+        let dst = out.as_mut_ptr().cast::<__m512i>();
+        for r in 0..7 {
+            let idx = OUT_T.idx[r];
+            let [k1, k2, k3] = OUT_T.pair[r];
+            let t01 = _mm512_permutex2var_epi32(enc[0], idx, enc[1]);
+            let t23 = _mm512_permutex2var_epi32(enc[2], idx, enc[3]);
+            let t45 = _mm512_permutex2var_epi32(enc[4], idx, enc[5]);
+            let t6 = _mm512_permutexvar_epi32(idx, enc[6]);
+            let v = _mm512_mask_blend_epi32(k1, t01, t23);
+            let v = _mm512_mask_blend_epi32(k2, v, t45);
+            let v = _mm512_mask_blend_epi32(k3, v, t6);
+            // SAFETY: `out` is 16 * 28 = 448 = 7 * 64 writable bytes, `r < 7`, and `storeu` has no
+            // alignment requirement.
+            unsafe { _mm512_storeu_si512(dst.add(r), v) };
         }
     }
-    let words = core::array::from_fn(|j| Group(core::array::from_fn(|g| loaded[g][j])));
-    let h = sha1::two_blocks::<Group<Avx512, G>>(words);
-    for (g, out) in out.iter_mut().enumerate() {
-        let enc = base64::encode(h.map(|w| w.0[g]));
-        store_accepts(&enc.map(|v| v.0), out);
+
+    /// Accepts for `G` groups of 16 keys into `out`; returns per group the lanes whose key fails
+    /// the strict rules (0 when not `strict`). Every lane is hashed; the caller fixes up flagged
+    /// lanes.
+    #[inline]
+    fn groups<const G: usize>(
+        keys: &[[[u8; KEY_LEN]; LANES]; G],
+        out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
+        strict: bool,
+    ) -> [u16; G] {
+        let loaded = keys.each_ref().map(|k| load_words(k).map(Avx512));
+        let mut invalid = [0u16; G];
+        if strict {
+            for (bad, w) in invalid.iter_mut().zip(&loaded) {
+                *bad = strict::invalid_lanes(w) as u16;
+            }
+        }
+        let words = core::array::from_fn(|j| Group(core::array::from_fn(|g| loaded[g][j])));
+        let h = sha1::two_blocks::<Group<Avx512, G>>(words);
+        for (g, out) in out.iter_mut().enumerate() {
+            let enc = base64::encode(h.map(|w| w.0[g]));
+            store_accepts(&enc.map(|v| v.0), out);
+        }
+        invalid
     }
-    invalid
 }
 
 /// The kernel for the shared driver. Only made in [`accept_keys`], after AVX-512 F, BW and VL
@@ -338,18 +340,19 @@ impl driver::Kernel<LANES> for Kernel {
     }
 }
 
-/// The backend contract (see `backend` module docs), 16 keys at a time: the shared driver,
-/// two groups per step while there are 32 keys.
-///
-/// # Safety
-/// The CPU must support AVX-512 F, BW and VL; [`super::Backend`] only dispatches here after
-/// detecting them.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-pub(crate) unsafe fn accept_keys(
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
-    strict: bool,
-) -> usize {
-    driver::run::<LANES, 2, _>(&Kernel { strict }, keys, out, status)
+target_features! {
+    /// The backend contract (see `backend` module docs), 16 keys at a time: the shared driver,
+    /// two groups per step while there are 32 keys.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F, BW and VL; [`super::Backend`] only dispatches here after
+    /// detecting them.
+    pub(crate) unsafe fn accept_keys(
+        keys: &[[u8; KEY_LEN]],
+        out: &mut [[u8; ACCEPT_LEN]],
+        status: &mut [KeyStatus],
+        strict: bool,
+    ) -> usize {
+        driver::run::<LANES, 2, _>(&Kernel { strict }, keys, out, status)
+    }
 }
