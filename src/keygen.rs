@@ -6,7 +6,7 @@ use rand_core::{RngCore, SeedableRng};
 
 use crate::accept::Accept;
 use crate::batch::{accept_keys, BatchOptions};
-use crate::key::{Key, ACCEPT_LEN, KEY_LEN};
+use crate::key::{Key, KEY_LEN};
 
 /// A source of valid client keys. Kept on the stack (no allocation), so the C ABI's
 /// `wsaccept_generate` allocates nothing either.
@@ -18,9 +18,6 @@ pub struct KeyGen {
 
 /// Nonces drawn from the OS per refill, so a large batch costs few system calls.
 const OS_REFILL_NONCES: usize = 256;
-
-/// Keys generated per round of [`KeyGen::try_fill_slots`], in buffers on the stack.
-const SLOT_ROUND: usize = 256;
 
 impl KeyGen {
     /// Keys from the operating system's random source.
@@ -94,60 +91,6 @@ impl KeyGen {
         let slots = Key::as_slots(keys);
         let invalid = accept_keys(slots, accepts, None, opts).expect("lengths checked above");
         debug_assert_eq!(invalid, 0, "generated keys are valid by construction");
-        Ok(())
-    }
-
-    /// Fills raw 24-byte slots with fresh keys and, if given, `accepts` (one slot per key) with
-    /// their accepts: the C ABI's `wsaccept_generate`. The keys are those [`try_fill`]
-    /// (Self::try_fill) would give for the same length, so a shorter call gives a prefix of a
-    /// longer one. It works in rounds of [`SLOT_ROUND`] keys in buffers on the stack, so it
-    /// allocates nothing whatever the length. On error every slot of both is zeroed, so a
-    /// failure never leaves keys without their accepts or half a buffer of stale bytes.
-    pub(crate) fn try_fill_slots(
-        &mut self,
-        keys: &mut [[u8; KEY_LEN]],
-        mut accepts: Option<&mut [[u8; ACCEPT_LEN]]>,
-    ) -> Result<(), GenerateError> {
-        if let Some(acc) = accepts.as_deref() {
-            if acc.len() != keys.len() {
-                return Err(GenerateError::Length {
-                    keys: keys.len(),
-                    accepts: acc.len(),
-                });
-            }
-        }
-        let result = self.fill_slot_rounds(keys, accepts.as_deref_mut());
-        if result.is_err() {
-            keys.fill([0; KEY_LEN]);
-            if let Some(acc) = accepts {
-                acc.fill([0; ACCEPT_LEN]);
-            }
-        }
-        result
-    }
-
-    /// [`try_fill_slots`](Self::try_fill_slots)'s rounds (lengths already checked).
-    fn fill_slot_rounds(
-        &mut self,
-        keys: &mut [[u8; KEY_LEN]],
-        mut accepts: Option<&mut [[u8; ACCEPT_LEN]]>,
-    ) -> Result<(), GenerateError> {
-        let opts = BatchOptions::default();
-        let mut key_buf = [Key::from_nonce(&[0; 16]); SLOT_ROUND];
-        let mut accept_buf = [Accept::ZEROED; SLOT_ROUND];
-        for (round, key_chunk) in keys.chunks_mut(SLOT_ROUND).enumerate() {
-            let m = key_chunk.len();
-            let key_buf = &mut key_buf[..m];
-            match accepts.as_deref_mut() {
-                Some(acc) => {
-                    let accept_buf = &mut accept_buf[..m];
-                    self.try_fill_with_accepts(key_buf, accept_buf, &opts)?;
-                    acc[round * SLOT_ROUND..][..m].copy_from_slice(Accept::slots_mut(accept_buf));
-                }
-                None => self.try_fill(key_buf).map_err(GenerateError::Random)?,
-            }
-            key_chunk.copy_from_slice(Key::as_slots(key_buf));
-        }
         Ok(())
     }
 }
