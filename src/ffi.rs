@@ -907,6 +907,44 @@ mod tests {
         assert_eq!(status_text(-10), c"unknown wsaccept status code");
     }
 
+    /// FNV-1a, to pin a long output in a test.
+    fn fnv1a(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    /// A seed's keys and accepts are pinned: the generation loop may move or change its round
+    /// size, never its output (load tests replay a seed across versions). 600 keys span several
+    /// rounds and end in a partial one; shorter calls give prefixes.
+    #[test]
+    fn generate_output_is_pinned() {
+        const N: usize = 600;
+        let mut keys = vec![0u8; N * KEY_LEN];
+        let mut accepts = vec![0u8; N * ACCEPT_LEN];
+        // SAFETY: the buffers are N * 24 and N * 28 writable bytes and do not overlap.
+        let rc = unsafe {
+            wsaccept_generate(
+                keys.as_mut_ptr().cast(),
+                accepts.as_mut_ptr().cast(),
+                N,
+                0x5EED,
+            )
+        };
+        assert_eq!(rc, WSACCEPT_OK as c_int);
+        assert_eq!(&keys[..KEY_LEN], b"O+LbENtl0Jm4A/gEBn5p5Q==");
+        assert_eq!(fnv1a(&keys), 0xffe2_44d9_5a6e_3ea2);
+        assert_eq!(fnv1a(&accepts), 0x0716_cd7f_0fdd_7a17);
+        for n in [1, 255, 256, 257, 513] {
+            let mut short = vec![0u8; n * KEY_LEN];
+            // SAFETY: `short` is n * 24 writable bytes; accepts not wanted.
+            let rc =
+                unsafe { wsaccept_generate(short.as_mut_ptr().cast(), ptr::null_mut(), n, 0x5EED) };
+            assert_eq!(rc, WSACCEPT_OK as c_int);
+            assert_eq!(short, keys[..n * KEY_LEN], "n = {n}");
+        }
+    }
+
     #[test]
     fn codes_out_zero_fills_before_viewing() {
         let mut raw = [0x55i8; 4];

@@ -31,10 +31,15 @@
 use core::arch::aarch64::*;
 use core::mem::transmute;
 
+use super::constants::{
+    BLOCK1_FIRST_CONST, BLOCK1_WORDS as BLOCK1_W, BLOCK2_WK as BLOCK2_WK_WORDS, K, SHA1_IV,
+};
+use super::driver;
 use super::neon::{encode, strict_ok};
-use super::{settle_flagged, Backend, BackendKind};
-use crate::compute::{BLOCK1_TEMPLATE, BLOCK2, SHA1_IV};
+use super::{Backend, BackendKind};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
+
+cpu_features!("sha2", "neon");
 
 /// Keys hashed at once (interleaved streams). Three already fill the SHA pipe by op count (3 x 72
 /// instructions against a 160-cycle chain); the fourth gives the scheduler slack, costs no
@@ -42,24 +47,11 @@ use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 /// state (ABCD, four schedule vectors each) fits the 32 vector registers without spilling.
 pub const LANES: usize = 4;
 
-/// SHA-1's round constants, one per 20 rounds.
-const K: [u32; 4] = [0x5A82_7999, 0x6ED9_EBA1, 0x8F1B_BCDC, 0xCA62_C1D6];
-
 /// Four 32-bit lanes as a vector constant, lane `i` = `a[i]`.
 const fn u32x4(a: [u32; 4]) -> uint32x4_t {
     // SAFETY: `uint32x4_t` is 16 bytes with no invalid bit patterns, laid out lane 0 first, like
     // the array (this module is only built for little-endian aarch64).
     unsafe { transmute(a) }
-}
-
-/// Big-endian word `t` of a 64-byte block.
-const fn be_word(block: &[u8; 64], t: usize) -> u32 {
-    u32::from_be_bytes([
-        block[4 * t],
-        block[4 * t + 1],
-        block[4 * t + 2],
-        block[4 * t + 3],
-    ])
 }
 
 /// Words `4i..4i+4` of `w` plus `k`, in the SHA1 instructions' lane order (lane 0 = first word).
@@ -72,21 +64,15 @@ const fn words_plus(w: &[u32], i: usize, k: u32) -> [u32; 4] {
     ]
 }
 
-/// Block one's message words, the key's still zero: W6..W15 are the GUID and the end marker.
-const BLOCK1_W: [u32; 16] = {
-    let mut w = [0u32; 16];
-    let mut t = 0;
-    while t < 16 {
-        w[t] = be_word(&BLOCK1_TEMPLATE, t);
-        t += 1;
-    }
-    w
-};
-
 /// W6, W7: the upper half of block one's second message vector (W4, W5 are key words).
 const W6_7: uint32x2_t = {
     // SAFETY: `uint32x2_t` is 8 bytes with no invalid bit patterns, lane 0 first.
-    unsafe { transmute::<[u32; 2], uint32x2_t>([BLOCK1_W[6], BLOCK1_W[7]]) }
+    unsafe {
+        transmute::<[u32; 2], uint32x2_t>([
+            BLOCK1_W[BLOCK1_FIRST_CONST],
+            BLOCK1_W[BLOCK1_FIRST_CONST + 1],
+        ])
+    }
 };
 /// W8..W11 and W12..W15 of block one, the same for every key (the schedule reads them).
 const W8_11: uint32x4_t = u32x4(words_plus(&BLOCK1_W, 2, 0));
@@ -95,22 +81,13 @@ const W12_15: uint32x4_t = u32x4(words_plus(&BLOCK1_W, 3, 0));
 const WK8_11: uint32x4_t = u32x4(words_plus(&BLOCK1_W, 2, K[0]));
 const WK12_15: uint32x4_t = u32x4(words_plus(&BLOCK1_W, 3, K[0]));
 
-/// Block two's W+K for its 20 groups of four rounds; word 0 also carries the IV's E.
+/// Block two's W+K ([`BLOCK2_WK_WORDS`]) as the inputs of its 20 groups of four rounds; word 0
+/// also carries the IV's E.
 const BLOCK2_WK: [uint32x4_t; 20] = {
-    let mut w = [0u32; 80];
-    let mut t = 0;
-    while t < 16 {
-        w[t] = be_word(&BLOCK2, t);
-        t += 1;
-    }
-    while t < 80 {
-        w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
-        t += 1;
-    }
     let mut v = [[0u32; 4]; 20];
     let mut i = 0;
     while i < 20 {
-        v[i] = words_plus(&w, i, K[i / 5]);
+        v[i] = words_plus(&BLOCK2_WK_WORDS, i, 0);
         i += 1;
     }
     v[0][0] = v[0][0].wrapping_add(SHA1_IV[4]);
@@ -124,261 +101,267 @@ const IV_ABCD: uint32x4_t = u32x4([SHA1_IV[0], SHA1_IV[1], SHA1_IV[2], SHA1_IV[3
 /// The E of block one's second group: the IV's A rotated.
 const IV_A_ROL30: u32 = SHA1_IV[0].rotate_left(30);
 
-/// A rotated left by 30 (lane 0 of `abcd`): the E of the group after the next one.
-///
-/// One stream (`N == 1`) is latency-bound and uses `SHA1H` (2 cycles). Several streams are
-/// bound by the one pipe that runs the SHA instructions, so they rotate with two plain NEON
-/// shifts that other pipes run (4 cycles, still within the 4-cycle round that hides them).
-#[inline]
-#[target_feature(enable = "sha2")]
-fn rol30<const N: usize>(abcd: uint32x4_t) -> u32 {
-    if N == 1 {
-        vsha1h_u32(vgetq_lane_u32::<0>(abcd))
-    } else {
-        vgetq_lane_u32::<0>(vsliq_n_u32::<30>(vshrq_n_u32::<2>(abcd), abcd))
-    }
-}
-
-/// SHA-1 of `N` keys (block one from `m0` = W0..W3 and `m1` = W4..W7, block two constant),
-/// their instruction sequences interleaved. Returns each key's final ABCD (A in lane 0) and E.
-#[inline]
-#[target_feature(enable = "sha2")]
-fn hash_group<const N: usize>(
-    m0: [uint32x4_t; N],
-    m1: [uint32x4_t; N],
-) -> ([uint32x4_t; N], [u32; N]) {
-    let k0 = vdupq_n_u32(K[0]);
-    let k1 = vdupq_n_u32(K[1]);
-    let k2 = vdupq_n_u32(K[2]);
-    let k3 = vdupq_n_u32(K[3]);
-    let mut w0 = m0;
-    let mut w1 = m1;
-    let mut w2 = [W8_11; N];
-    let mut w3 = [W12_15; N];
-    let mut abcd = [IV_ABCD; N];
-    // Group 1's E: the IV's A rotated, known before any key is.
-    let mut e = [IV_A_ROL30; N];
-
-    // Four rounds of every stream (`$op`: SHA1C, SHA1P or SHA1M) with W+K `$wk`; the E for the
-    // next group is the rotate of A before these rounds.
-    macro_rules! r4 {
-        ($s:ident, $op:ident, $wk:expr) => {
-            for $s in 0..N {
-                let next = rol30::<N>(abcd[$s]);
-                abcd[$s] = $op(abcd[$s], e[$s], $wk);
-                e[$s] = next;
-            }
-        };
-    }
-    // The message words four groups ahead, in place of `$a`'s, from the last sixteen.
-    macro_rules! sched {
-        ($a:ident, $b:ident, $c:ident, $d:ident) => {
-            for s in 0..N {
-                $a[s] = vsha1su1q_u32(vsha1su0q_u32($a[s], $b[s], $c[s]), $d[s]);
-            }
-        };
-    }
-
-    // Block one. Group 0 starts from the IV, whose E and rotated A are constants.
-    for s in 0..N {
-        abcd[s] = vsha1cq_u32(IV_ABCD, SHA1_IV[4], vaddq_u32(w0[s], k0));
-    }
-    sched!(w0, w1, w2, w3);
-    r4!(s, vsha1cq_u32, vaddq_u32(w1[s], k0));
-    sched!(w1, w2, w3, w0);
-    r4!(s, vsha1cq_u32, WK8_11);
-    sched!(w2, w3, w0, w1);
-    r4!(s, vsha1cq_u32, WK12_15);
-    sched!(w3, w0, w1, w2);
-    r4!(s, vsha1cq_u32, vaddq_u32(w0[s], k0));
-    sched!(w0, w1, w2, w3);
-    r4!(s, vsha1pq_u32, vaddq_u32(w1[s], k1));
-    sched!(w1, w2, w3, w0);
-    r4!(s, vsha1pq_u32, vaddq_u32(w2[s], k1));
-    sched!(w2, w3, w0, w1);
-    r4!(s, vsha1pq_u32, vaddq_u32(w3[s], k1));
-    sched!(w3, w0, w1, w2);
-    r4!(s, vsha1pq_u32, vaddq_u32(w0[s], k1));
-    sched!(w0, w1, w2, w3);
-    r4!(s, vsha1pq_u32, vaddq_u32(w1[s], k1));
-    sched!(w1, w2, w3, w0);
-    r4!(s, vsha1mq_u32, vaddq_u32(w2[s], k2));
-    sched!(w2, w3, w0, w1);
-    r4!(s, vsha1mq_u32, vaddq_u32(w3[s], k2));
-    sched!(w3, w0, w1, w2);
-    r4!(s, vsha1mq_u32, vaddq_u32(w0[s], k2));
-    sched!(w0, w1, w2, w3);
-    r4!(s, vsha1mq_u32, vaddq_u32(w1[s], k2));
-    sched!(w1, w2, w3, w0);
-    r4!(s, vsha1mq_u32, vaddq_u32(w2[s], k2));
-    sched!(w2, w3, w0, w1);
-    r4!(s, vsha1pq_u32, vaddq_u32(w3[s], k3));
-    sched!(w3, w0, w1, w2);
-    r4!(s, vsha1pq_u32, vaddq_u32(w0[s], k3));
-    r4!(s, vsha1pq_u32, vaddq_u32(w1[s], k3));
-    r4!(s, vsha1pq_u32, vaddq_u32(w2[s], k3));
-    r4!(s, vsha1pq_u32, vaddq_u32(w3[s], k3));
-
-    // Between blocks: ABCD = IV + block one's; E stays block one's (BLOCK2_WK[0] carries the
-    // IV's E), so block two starts without waiting for an add.
-    let mut mid = [IV_ABCD; N];
-    for s in 0..N {
-        mid[s] = vaddq_u32(IV_ABCD, abcd[s]);
-        abcd[s] = mid[s];
-    }
-    let e1 = e;
-
-    // Block two: constant W+K, no schedule.
-    r4!(s, vsha1cq_u32, BLOCK2_WK[0]);
-    r4!(s, vsha1cq_u32, BLOCK2_WK[1]);
-    r4!(s, vsha1cq_u32, BLOCK2_WK[2]);
-    r4!(s, vsha1cq_u32, BLOCK2_WK[3]);
-    r4!(s, vsha1cq_u32, BLOCK2_WK[4]);
-    r4!(s, vsha1pq_u32, BLOCK2_WK[5]);
-    r4!(s, vsha1pq_u32, BLOCK2_WK[6]);
-    r4!(s, vsha1pq_u32, BLOCK2_WK[7]);
-    r4!(s, vsha1pq_u32, BLOCK2_WK[8]);
-    r4!(s, vsha1pq_u32, BLOCK2_WK[9]);
-    r4!(s, vsha1mq_u32, BLOCK2_WK[10]);
-    r4!(s, vsha1mq_u32, BLOCK2_WK[11]);
-    r4!(s, vsha1mq_u32, BLOCK2_WK[12]);
-    r4!(s, vsha1mq_u32, BLOCK2_WK[13]);
-    r4!(s, vsha1mq_u32, BLOCK2_WK[14]);
-    r4!(s, vsha1pq_u32, BLOCK2_WK[15]);
-    r4!(s, vsha1pq_u32, BLOCK2_WK[16]);
-    r4!(s, vsha1pq_u32, BLOCK2_WK[17]);
-    r4!(s, vsha1pq_u32, BLOCK2_WK[18]);
-    r4!(s, vsha1pq_u32, BLOCK2_WK[19]);
-
-    let mut e_out = [0u32; N];
-    for s in 0..N {
-        abcd[s] = vaddq_u32(mid[s], abcd[s]);
-        e_out[s] = e1[s].wrapping_add(SHA1_IV[4]).wrapping_add(e[s]);
-    }
-    (abcd, e_out)
-}
-
-/// A key's two loads: bytes 0..16 and 8..24 (unaligned).
-#[inline]
-#[target_feature(enable = "neon")]
-fn load(key: &[u8; KEY_LEN]) -> (uint8x16_t, uint8x16_t) {
-    let p = key.as_ptr();
-    // SAFETY: a key is 24 readable bytes; the loads read 0..16 and 8..24; `ld1` has no
-    // alignment requirement.
-    unsafe { (vld1q_u8(p), vld1q_u8(p.add(8))) }
-}
-
-/// Block one's first two message vectors from a key's loads: W0..W3, and W4, W5 (key bytes
-/// 16..24, lanes 2 and 3 of the second load's words) beside the constant W6, W7.
-#[inline]
-#[target_feature(enable = "neon")]
-fn message(v0: uint8x16_t, v1: uint8x16_t) -> (uint32x4_t, uint32x4_t) {
-    let m0 = vreinterpretq_u32_u8(vrev32q_u8(v0));
-    let w4_5 = vget_high_u32(vreinterpretq_u32_u8(vrev32q_u8(v1)));
-    (m0, vcombine_u32(w4_5, W6_7))
-}
-
-/// One group of `N` keys: check, hash, encode, statuses. Returns the number of invalid keys.
-#[inline]
-#[target_feature(enable = "sha2")]
-fn group<const N: usize>(
-    keys: &[[u8; KEY_LEN]; N],
-    out: &mut [[u8; ACCEPT_LEN]; N],
-    status: &mut [KeyStatus; N],
-    strict: bool,
-) -> usize {
-    let mut m0 = [vdupq_n_u32(0); N];
-    let mut m1 = [vdupq_n_u32(0); N];
-    let mut bad = 0u32;
-    for s in 0..N {
-        let (v0, v1) = load(&keys[s]);
-        (m0[s], m1[s]) = message(v0, v1);
-        if strict {
-            bad |= u32::from(!strict_ok(&keys[s], v0, v1)) << s;
+target_features! {
+    /// A rotated left by 30 (lane 0 of `abcd`): the E of the group after the next one.
+    ///
+    /// One stream (`N == 1`) is latency-bound and uses `SHA1H` (2 cycles). Several streams are
+    /// bound by the one pipe that runs the SHA instructions, so they rotate with two plain NEON
+    /// shifts that other pipes run (4 cycles, still within the 4-cycle round that hides them).
+    #[inline]
+    fn rol30<const N: usize>(abcd: uint32x4_t) -> u32 {
+        if N == 1 {
+            vsha1h_u32(vgetq_lane_u32::<0>(abcd))
+        } else {
+            vgetq_lane_u32::<0>(vsliq_n_u32::<30>(vshrq_n_u32::<2>(abcd), abcd))
         }
     }
-    let (abcd, e) = hash_group(m0, m1);
-    for s in 0..N {
-        encode(abcd[s], e[s], &mut out[s]);
+
+    /// SHA-1 of `N` keys (block one from `m0` = W0..W3 and `m1` = W4..W7, block two constant),
+    /// their instruction sequences interleaved. Returns each key's final ABCD (A in lane 0) and E.
+    #[inline]
+    fn hash_group<const N: usize>(
+        m0: [uint32x4_t; N],
+        m1: [uint32x4_t; N],
+    ) -> ([uint32x4_t; N], [u32; N]) {
+        let k0 = vdupq_n_u32(K[0]);
+        let k1 = vdupq_n_u32(K[1]);
+        let k2 = vdupq_n_u32(K[2]);
+        let k3 = vdupq_n_u32(K[3]);
+        let mut w0 = m0;
+        let mut w1 = m1;
+        let mut w2 = [W8_11; N];
+        let mut w3 = [W12_15; N];
+        let mut abcd = [IV_ABCD; N];
+        // Group 1's E: the IV's A rotated, known before any key is.
+        let mut e = [IV_A_ROL30; N];
+
+        // Four rounds of every stream (`$op`: SHA1C, SHA1P or SHA1M) with W+K `$wk`; the E for the
+        // next group is the rotate of A before these rounds.
+        macro_rules! r4 {
+            ($s:ident, $op:ident, $wk:expr) => {
+                for $s in 0..N {
+                    let next = rol30::<N>(abcd[$s]);
+                    abcd[$s] = $op(abcd[$s], e[$s], $wk);
+                    e[$s] = next;
+                }
+            };
+        }
+        // The message words four groups ahead, in place of `$a`'s, from the last sixteen.
+        macro_rules! sched {
+            ($a:ident, $b:ident, $c:ident, $d:ident) => {
+                for s in 0..N {
+                    $a[s] = vsha1su1q_u32(vsha1su0q_u32($a[s], $b[s], $c[s]), $d[s]);
+                }
+            };
+        }
+
+        // Block one. Group 0 starts from the IV, whose E and rotated A are constants.
+        for s in 0..N {
+            abcd[s] = vsha1cq_u32(IV_ABCD, SHA1_IV[4], vaddq_u32(w0[s], k0));
+        }
+        sched!(w0, w1, w2, w3);
+        r4!(s, vsha1cq_u32, vaddq_u32(w1[s], k0));
+        sched!(w1, w2, w3, w0);
+        r4!(s, vsha1cq_u32, WK8_11);
+        sched!(w2, w3, w0, w1);
+        r4!(s, vsha1cq_u32, WK12_15);
+        sched!(w3, w0, w1, w2);
+        r4!(s, vsha1cq_u32, vaddq_u32(w0[s], k0));
+        sched!(w0, w1, w2, w3);
+        r4!(s, vsha1pq_u32, vaddq_u32(w1[s], k1));
+        sched!(w1, w2, w3, w0);
+        r4!(s, vsha1pq_u32, vaddq_u32(w2[s], k1));
+        sched!(w2, w3, w0, w1);
+        r4!(s, vsha1pq_u32, vaddq_u32(w3[s], k1));
+        sched!(w3, w0, w1, w2);
+        r4!(s, vsha1pq_u32, vaddq_u32(w0[s], k1));
+        sched!(w0, w1, w2, w3);
+        r4!(s, vsha1pq_u32, vaddq_u32(w1[s], k1));
+        sched!(w1, w2, w3, w0);
+        r4!(s, vsha1mq_u32, vaddq_u32(w2[s], k2));
+        sched!(w2, w3, w0, w1);
+        r4!(s, vsha1mq_u32, vaddq_u32(w3[s], k2));
+        sched!(w3, w0, w1, w2);
+        r4!(s, vsha1mq_u32, vaddq_u32(w0[s], k2));
+        sched!(w0, w1, w2, w3);
+        r4!(s, vsha1mq_u32, vaddq_u32(w1[s], k2));
+        sched!(w1, w2, w3, w0);
+        r4!(s, vsha1mq_u32, vaddq_u32(w2[s], k2));
+        sched!(w2, w3, w0, w1);
+        r4!(s, vsha1pq_u32, vaddq_u32(w3[s], k3));
+        sched!(w3, w0, w1, w2);
+        r4!(s, vsha1pq_u32, vaddq_u32(w0[s], k3));
+        r4!(s, vsha1pq_u32, vaddq_u32(w1[s], k3));
+        r4!(s, vsha1pq_u32, vaddq_u32(w2[s], k3));
+        r4!(s, vsha1pq_u32, vaddq_u32(w3[s], k3));
+
+        // Between blocks: ABCD = IV + block one's; E stays block one's (BLOCK2_WK[0] carries the
+        // IV's E), so block two starts without waiting for an add.
+        let mut mid = [IV_ABCD; N];
+        for s in 0..N {
+            mid[s] = vaddq_u32(IV_ABCD, abcd[s]);
+            abcd[s] = mid[s];
+        }
+        let e1 = e;
+
+        // Block two: constant W+K, no schedule.
+        r4!(s, vsha1cq_u32, BLOCK2_WK[0]);
+        r4!(s, vsha1cq_u32, BLOCK2_WK[1]);
+        r4!(s, vsha1cq_u32, BLOCK2_WK[2]);
+        r4!(s, vsha1cq_u32, BLOCK2_WK[3]);
+        r4!(s, vsha1cq_u32, BLOCK2_WK[4]);
+        r4!(s, vsha1pq_u32, BLOCK2_WK[5]);
+        r4!(s, vsha1pq_u32, BLOCK2_WK[6]);
+        r4!(s, vsha1pq_u32, BLOCK2_WK[7]);
+        r4!(s, vsha1pq_u32, BLOCK2_WK[8]);
+        r4!(s, vsha1pq_u32, BLOCK2_WK[9]);
+        r4!(s, vsha1mq_u32, BLOCK2_WK[10]);
+        r4!(s, vsha1mq_u32, BLOCK2_WK[11]);
+        r4!(s, vsha1mq_u32, BLOCK2_WK[12]);
+        r4!(s, vsha1mq_u32, BLOCK2_WK[13]);
+        r4!(s, vsha1mq_u32, BLOCK2_WK[14]);
+        r4!(s, vsha1pq_u32, BLOCK2_WK[15]);
+        r4!(s, vsha1pq_u32, BLOCK2_WK[16]);
+        r4!(s, vsha1pq_u32, BLOCK2_WK[17]);
+        r4!(s, vsha1pq_u32, BLOCK2_WK[18]);
+        r4!(s, vsha1pq_u32, BLOCK2_WK[19]);
+
+        let mut e_out = [0u32; N];
+        for s in 0..N {
+            abcd[s] = vaddq_u32(mid[s], abcd[s]);
+            e_out[s] = e1[s].wrapping_add(SHA1_IV[4]).wrapping_add(e[s]);
+        }
+        (abcd, e_out)
     }
-    settle_flagged(keys, out, status, bad)
-}
 
-/// Every whole group of `N` keys at the front of the slices; returns (keys done, invalid).
-#[inline]
-#[target_feature(enable = "sha2")]
-fn groups<const N: usize>(
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
-    strict: bool,
-) -> (usize, usize) {
-    let (key_groups, _) = keys.as_chunks::<N>();
-    let (out_groups, _) = out.as_chunks_mut::<N>();
-    let (st_groups, _) = status.as_chunks_mut::<N>();
-    let mut invalid = 0;
-    for ((k, o), st) in key_groups.iter().zip(out_groups).zip(st_groups) {
-        invalid += group(k, o, st, strict);
+    /// A key's two loads: bytes 0..16 and 8..24 (unaligned).
+    #[inline]
+    fn load(key: &[u8; KEY_LEN]) -> (uint8x16_t, uint8x16_t) {
+        let p = key.as_ptr();
+        // SAFETY: a key is 24 readable bytes; the loads read 0..16 and 8..24; `ld1` has no
+        // alignment requirement.
+        unsafe { (vld1q_u8(p), vld1q_u8(p.add(8))) }
     }
-    (key_groups.len() * N, invalid)
-}
 
-/// The backend contract (see `backend` module docs), [`LANES`] keys at a time.
-///
-/// # Safety
-/// The CPU must have the SHA1 instructions (Rust's `sha2` feature) and NEON; [`super::Backend`]
-/// only dispatches here after detecting them.
-#[target_feature(enable = "sha2")]
-pub(super) unsafe fn accept_keys(
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
-    strict: bool,
-) -> usize {
-    accept_keys_n::<LANES>(keys, out, status, strict)
-}
+    /// Block one's first two message vectors from a key's loads: W0..W3, and W4, W5 (key bytes
+    /// 16..24, lanes 2 and 3 of the second load's words) beside the constant W6, W7.
+    #[inline]
+    fn message(v0: uint8x16_t, v1: uint8x16_t) -> (uint32x4_t, uint32x4_t) {
+        let m0 = vreinterpretq_u32_u8(vrev32q_u8(v0));
+        let w4_5 = vget_high_u32(vreinterpretq_u32_u8(vrev32q_u8(v1)));
+        (m0, vcombine_u32(w4_5, W6_7))
+    }
 
-/// [`accept_keys`] for any interleave width `N`: whole groups of `N`, then the tail in groups
-/// of 3, 2 and 1 (lets the tests compare widths).
-#[target_feature(enable = "sha2")]
-fn accept_keys_n<const N: usize>(
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
-    strict: bool,
-) -> usize {
-    super::assert_same_lengths(keys, out, status);
-    let (mut done, mut invalid) = groups::<N>(keys, out, status, strict);
-    // The tail (fewer than N keys) in narrower interleaves, widest first.
-    macro_rules! tail {
-        ($w:literal) => {
-            if done < keys.len() {
-                let (d, i) =
-                    groups::<$w>(&keys[done..], &mut out[done..], &mut status[done..], strict);
-                done += d;
-                invalid += i;
+    /// One group of `N` keys: check, hash, encode. Returns the lanes the check flagged.
+    #[inline]
+    fn group<const N: usize>(
+        keys: &[[u8; KEY_LEN]; N],
+        out: &mut [[u8; ACCEPT_LEN]; N],
+        strict: bool,
+    ) -> u32 {
+        let mut m0 = [vdupq_n_u32(0); N];
+        let mut m1 = [vdupq_n_u32(0); N];
+        let mut bad = 0u32;
+        for s in 0..N {
+            let (v0, v1) = load(&keys[s]);
+            (m0[s], m1[s]) = message(v0, v1);
+            if strict {
+                bad |= u32::from(!strict_ok(&keys[s], v0, v1)) << s;
             }
-        };
+        }
+        let (abcd, e) = hash_group(m0, m1);
+        for s in 0..N {
+            encode(abcd[s], e[s], &mut out[s]);
+        }
+        bad
     }
-    tail!(3);
-    tail!(2);
-    tail!(1);
-    debug_assert_eq!(done, keys.len());
-    invalid
 }
 
-/// The accept of one key by a single SHA1-instruction stream, with no validation: the
-/// single-key path (`crate::compute::accept_24`) when [`single_key_enabled`].
-///
-/// # Safety
-/// The CPU must have the SHA1 instructions (calling from code not itself compiled for them is
-/// `unsafe`); callers check [`single_key_enabled`] first.
-#[target_feature(enable = "sha2")]
-pub(crate) fn accept_one(key: &[u8; KEY_LEN], out: &mut [u8; ACCEPT_LEN]) {
-    let (v0, v1) = load(key);
-    let (m0, m1) = message(v0, v1);
-    let (abcd, e) = hash_group::<1>([m0], [m1]);
-    encode(abcd[0], e[0], out);
+/// The kernel for the shared driver: groups of `N` streams, and a tail in narrower
+/// interleaves. Only made in [`accept_keys_n`], which runs where the SHA1 instructions were
+/// detected.
+struct Kernel {
+    strict: bool,
+}
+
+impl<const N: usize> driver::Kernel<N> for Kernel {
+    #[inline(always)]
+    fn groups<const G: usize>(
+        &self,
+        keys: &[[[u8; KEY_LEN]; N]; G],
+        out: &mut [[[u8; ACCEPT_LEN]; N]; G],
+    ) -> [u32; G] {
+        let mut flagged = [0; G];
+        for g in 0..G {
+            // SAFETY: a `Kernel` exists only inside `accept_keys_n`, which runs where the SHA1
+            // instructions were detected.
+            flagged[g] = unsafe { group(&keys[g], &mut out[g], self.strict) };
+        }
+        flagged
+    }
+
+    /// Not padded: fewer streams cost less here (no pipe to fill), so the tail goes through
+    /// interleaves of 3, 2 and 1 streams, widest first.
+    #[inline(always)]
+    fn tail(&self, keys: &[[u8; KEY_LEN]], out: &mut [[u8; ACCEPT_LEN]]) -> u32 {
+        let mut done = 0;
+        let mut flagged = 0;
+        macro_rules! narrow {
+            ($w:literal) => {
+                while keys.len() - done >= $w {
+                    let k = keys[done..done + $w].try_into().unwrap();
+                    let o = (&mut out[done..done + $w]).try_into().unwrap();
+                    // SAFETY: as in `groups`.
+                    flagged |= unsafe { group::<$w>(k, o, self.strict) } << done;
+                    done += $w;
+                }
+            };
+        }
+        narrow!(3);
+        narrow!(2);
+        narrow!(1);
+        flagged
+    }
+}
+
+target_features! {
+    /// The backend contract (see `backend` module docs), [`LANES`] keys at a time.
+    ///
+    /// # Safety
+    /// The CPU must have the SHA1 instructions (Rust's `sha2` feature) and NEON; [`super::Backend`]
+    /// only dispatches here after detecting them.
+    pub(super) unsafe fn accept_keys(
+        keys: &[[u8; KEY_LEN]],
+        out: &mut [[u8; ACCEPT_LEN]],
+        status: &mut [KeyStatus],
+        strict: bool,
+    ) -> usize {
+        accept_keys_n::<LANES>(keys, out, status, strict)
+    }
+
+    /// [`accept_keys`] for any interleave width `N` (lets the tests compare widths): the shared
+    /// driver, one group of `N` per step, the tail in groups of 3, 2 and 1.
+    fn accept_keys_n<const N: usize>(
+        keys: &[[u8; KEY_LEN]],
+        out: &mut [[u8; ACCEPT_LEN]],
+        status: &mut [KeyStatus],
+        strict: bool,
+    ) -> usize {
+        driver::run::<N, 1, _>(&Kernel { strict }, keys, out, status)
+    }
+
+    /// The accept of one key by a single SHA1-instruction stream, with no validation: the
+    /// single-key path (`crate::compute::accept_24`) when [`single_key_enabled`].
+    ///
+    /// # Safety
+    /// The CPU must have the SHA1 instructions (calling from code not itself compiled for them is
+    /// `unsafe`); callers check [`single_key_enabled`] first.
+    pub(crate) fn accept_one(key: &[u8; KEY_LEN], out: &mut [u8; ACCEPT_LEN]) {
+        let (v0, v1) = load(key);
+        let (m0, m1) = message(v0, v1);
+        let (abcd, e) = hash_group::<1>([m0], [m1]);
+        encode(abcd[0], e[0], out);
+    }
 }
 
 /// Whether the single-key path uses [`accept_one`]: when `armsha1` is the backend in use, i.e.
@@ -393,10 +376,10 @@ pub(crate) fn single_key_enabled() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::accept_24_portable;
+    use crate::compute::{accept_24_portable, BLOCK2};
 
     fn have() -> bool {
-        std::arch::is_aarch64_feature_detected!("sha2")
+        BackendKind::ArmSha1.is_available()
     }
 
     fn keys(n: usize, seed: u32) -> Vec<[u8; KEY_LEN]> {

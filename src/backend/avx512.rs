@@ -15,15 +15,16 @@
 //! Latency: a SHA-1 round depends on the previous one through a rotate and an add (2 cycles
 //! each on the Zen 5 this was tuned on), so one group alone leaves the vector units idle. Runs
 //! of 32 keys interleave two groups in every operation (three or four groups spill and are
-//! slower). The last partial group is padded to 16 keys.
+//! slower). The last partial group is padded to 16 keys ([`driver`]).
 
 use core::arch::x86_64::*;
 
-use super::constants::FILLER_KEY;
 use super::sha1::{self, Group};
 use super::vector::Vector;
-use super::{base64, settle_flagged, strict};
+use super::{base64, driver, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
+
+cpu_features!("avx512f", "avx512bw", "avx512vl");
 
 /// Keys handled at once.
 pub(crate) const LANES: usize = 16;
@@ -164,20 +165,21 @@ unsafe impl Vector for Avx512 {
     }
 }
 
-/// `a`, unchanged, but opaque to LLVM: stops it re-associating a sum across this point.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn opaque(mut x: __m512i) -> __m512i {
-    // SAFETY: an empty asm block that only names the register; it reads and writes no memory,
-    // stack or flags, and leaves the value as it was.
-    unsafe {
-        core::arch::asm!(
-            "/* {0} */",
-            inout(zmm_reg) x,
-            options(pure, nomem, nostack, preserves_flags)
-        );
+target_features! {
+    /// `a`, unchanged, but opaque to LLVM: stops it re-associating a sum across this point.
+    #[inline]
+    fn opaque(mut x: __m512i) -> __m512i {
+        // SAFETY: an empty asm block that only names the register; it reads and writes no memory,
+        // stack or flags, and leaves the value as it was.
+        unsafe {
+            core::arch::asm!(
+                "/* {0} */",
+                inout(zmm_reg) x,
+                options(pure, nomem, nostack, preserves_flags)
+            );
+        }
+        x
     }
-    x
 }
 
 /// `vpshufb` control reversing the bytes of every dword (little-endian load -> SHA-1 word).
@@ -250,137 +252,107 @@ const OUT_T: OutTranspose = {
     t
 };
 
-/// Loads 16 keys and returns their big-endian words W0..W5, one key per lane.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn load_words(keys: &[[u8; KEY_LEN]; LANES]) -> [__m512i; 6] {
-    let src = keys.as_ptr().cast::<__m512i>();
-    let mut raw = [_mm512_setzero_si512(); 6];
-    for (r, v) in raw.iter_mut().enumerate() {
-        // SAFETY: `keys` is 16 * 24 = 384 = 6 * 64 readable bytes, `r < 6`, and `loadu` has
-        // no alignment requirement.
-        let loaded = unsafe { _mm512_loadu_si512(src.add(r)) };
-        *v = _mm512_shuffle_epi8(loaded, BSWAP32);
+target_features! {
+    /// Loads 16 keys and returns their big-endian words W0..W5, one key per lane.
+    #[inline]
+    fn load_words(keys: &[[u8; KEY_LEN]; LANES]) -> [__m512i; 6] {
+        let src = keys.as_ptr().cast::<__m512i>();
+        let mut raw = [_mm512_setzero_si512(); 6];
+        for (r, v) in raw.iter_mut().enumerate() {
+            // SAFETY: `keys` is 16 * 24 = 384 = 6 * 64 readable bytes, `r < 6`, and `loadu` has
+            // no alignment requirement.
+            let loaded = unsafe { _mm512_loadu_si512(src.add(r)) };
+            *v = _mm512_shuffle_epi8(loaded, BSWAP32);
+        }
+        let mut words = [_mm512_setzero_si512(); 6];
+        for (j, word) in words.iter_mut().enumerate() {
+            let t0 = _mm512_permutex2var_epi32(raw[0], IN_T.idx[j], raw[1]);
+            let t1 = _mm512_permutex2var_epi32(raw[2], IN_T.idx[j], raw[3]);
+            let t2 = _mm512_permutex2var_epi32(raw[4], IN_T.idx[j], raw[5]);
+            let t = _mm512_mask_blend_epi32(IN_T.pair1[j], t0, t1);
+            *word = _mm512_mask_blend_epi32(IN_T.pair2[j], t, t2);
+        }
+        words
     }
-    let mut words = [_mm512_setzero_si512(); 6];
-    for (j, word) in words.iter_mut().enumerate() {
-        let t0 = _mm512_permutex2var_epi32(raw[0], IN_T.idx[j], raw[1]);
-        let t1 = _mm512_permutex2var_epi32(raw[2], IN_T.idx[j], raw[3]);
-        let t2 = _mm512_permutex2var_epi32(raw[4], IN_T.idx[j], raw[5]);
-        let t = _mm512_mask_blend_epi32(IN_T.pair1[j], t0, t1);
-        *word = _mm512_mask_blend_epi32(IN_T.pair2[j], t, t2);
-    }
-    words
-}
 
-/// Transposes 16 encoded accepts (see [`base64::encode`]) into their output slots.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn store_accepts(enc: &[__m512i; 7], out: &mut [[u8; ACCEPT_LEN]; LANES]) {
-    let dst = out.as_mut_ptr().cast::<__m512i>();
-    for r in 0..7 {
-        let idx = OUT_T.idx[r];
-        let [k1, k2, k3] = OUT_T.pair[r];
-        let t01 = _mm512_permutex2var_epi32(enc[0], idx, enc[1]);
-        let t23 = _mm512_permutex2var_epi32(enc[2], idx, enc[3]);
-        let t45 = _mm512_permutex2var_epi32(enc[4], idx, enc[5]);
-        let t6 = _mm512_permutexvar_epi32(idx, enc[6]);
-        let v = _mm512_mask_blend_epi32(k1, t01, t23);
-        let v = _mm512_mask_blend_epi32(k2, v, t45);
-        let v = _mm512_mask_blend_epi32(k3, v, t6);
-        // SAFETY: `out` is 16 * 28 = 448 = 7 * 64 writable bytes, `r < 7`, and `storeu` has no
-        // alignment requirement.
-        unsafe { _mm512_storeu_si512(dst.add(r), v) };
-    }
-}
-
-/// Accepts for `G` groups of 16 keys into `out`; returns per group the lanes whose key fails
-/// the strict rules (0 when not `strict`). Every lane is hashed; the caller fixes up flagged
-/// lanes.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-fn groups<const G: usize>(
-    keys: &[[[u8; KEY_LEN]; LANES]; G],
-    out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
-    strict: bool,
-) -> [u16; G] {
-    let loaded = keys.each_ref().map(|k| load_words(k).map(Avx512));
-    let mut invalid = [0u16; G];
-    if strict {
-        for (bad, w) in invalid.iter_mut().zip(&loaded) {
-            *bad = strict::invalid_lanes(w) as u16;
+    /// Transposes 16 encoded accepts (see [`base64::encode`]) into their output slots.
+    #[inline]
+    fn store_accepts(enc: &[__m512i; 7], out: &mut [[u8; ACCEPT_LEN]; LANES]) {
+        let dst = out.as_mut_ptr().cast::<__m512i>();
+        for r in 0..7 {
+            let idx = OUT_T.idx[r];
+            let [k1, k2, k3] = OUT_T.pair[r];
+            let t01 = _mm512_permutex2var_epi32(enc[0], idx, enc[1]);
+            let t23 = _mm512_permutex2var_epi32(enc[2], idx, enc[3]);
+            let t45 = _mm512_permutex2var_epi32(enc[4], idx, enc[5]);
+            let t6 = _mm512_permutexvar_epi32(idx, enc[6]);
+            let v = _mm512_mask_blend_epi32(k1, t01, t23);
+            let v = _mm512_mask_blend_epi32(k2, v, t45);
+            let v = _mm512_mask_blend_epi32(k3, v, t6);
+            // SAFETY: `out` is 16 * 28 = 448 = 7 * 64 writable bytes, `r < 7`, and `storeu` has no
+            // alignment requirement.
+            unsafe { _mm512_storeu_si512(dst.add(r), v) };
         }
     }
-    let words = core::array::from_fn(|j| Group(core::array::from_fn(|g| loaded[g][j])));
-    let h = sha1::two_blocks::<Group<Avx512, G>>(words);
-    for (g, out) in out.iter_mut().enumerate() {
-        let enc = base64::encode(h.map(|w| w.0[g]));
-        store_accepts(&enc.map(|v| v.0), out);
+
+    /// Accepts for `G` groups of 16 keys into `out`; returns per group the lanes whose key fails
+    /// the strict rules (0 when not `strict`). Every lane is hashed; the caller fixes up flagged
+    /// lanes.
+    #[inline]
+    fn groups<const G: usize>(
+        keys: &[[[u8; KEY_LEN]; LANES]; G],
+        out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
+        strict: bool,
+    ) -> [u16; G] {
+        let loaded = keys.each_ref().map(|k| load_words(k).map(Avx512));
+        let mut invalid = [0u16; G];
+        if strict {
+            for (bad, w) in invalid.iter_mut().zip(&loaded) {
+                *bad = strict::invalid_lanes(w) as u16;
+            }
+        }
+        let words = core::array::from_fn(|j| Group(core::array::from_fn(|g| loaded[g][j])));
+        let h = sha1::two_blocks::<Group<Avx512, G>>(words);
+        for (g, out) in out.iter_mut().enumerate() {
+            let enc = base64::encode(h.map(|w| w.0[g]));
+            store_accepts(&enc.map(|v| v.0), out);
+        }
+        invalid
     }
-    invalid
 }
 
-/// The backend contract (see `backend` module docs), 16 keys at a time.
-///
-/// # Safety
-/// The CPU must support AVX-512 F, BW and VL; [`super::Backend`] only dispatches here after
-/// detecting them.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-pub(crate) unsafe fn accept_keys(
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
+/// The kernel for the shared driver. Only made in [`accept_keys`], after AVX-512 F, BW and VL
+/// were detected.
+struct Kernel {
     strict: bool,
-) -> usize {
-    let mut invalid = 0;
-    let mut settle_all =
-        |k: &[[u8; KEY_LEN]], o: &mut [[u8; ACCEPT_LEN]], s: &mut [KeyStatus], flagged: &[u16]| {
-            for (((k, o), s), &flagged) in k
-                .chunks(LANES)
-                .zip(o.chunks_mut(LANES))
-                .zip(s.chunks_mut(LANES))
-                .zip(flagged)
-            {
-                invalid += settle_flagged(k, o, s, u32::from(flagged));
-            }
-        };
-    // Two groups per step while there are 32 keys, then one.
-    let (key_pairs, keys_rest) = keys.as_chunks::<{ 2 * LANES }>();
-    let (out_pairs, out_rest) = out.as_chunks_mut::<{ 2 * LANES }>();
-    let (status_pairs, status_rest) = status.as_chunks_mut::<{ 2 * LANES }>();
-    for ((k, o), s) in key_pairs.iter().zip(out_pairs).zip(status_pairs) {
-        // Reinterpreting [T; 32] as [[T; 16]; 2] is what `as_chunks` does.
-        let (k2, _) = k.as_chunks::<LANES>();
-        let (o2, _) = o.as_chunks_mut::<LANES>();
-        let flagged = groups::<2>(k2.try_into().unwrap(), o2.try_into().unwrap(), strict);
-        settle_all(k, o, s, &flagged);
+}
+
+impl driver::Kernel<LANES> for Kernel {
+    #[inline(always)]
+    fn groups<const G: usize>(
+        &self,
+        keys: &[[[u8; KEY_LEN]; LANES]; G],
+        out: &mut [[[u8; ACCEPT_LEN]; LANES]; G],
+    ) -> [u32; G] {
+        // SAFETY: a `Kernel` exists only inside `accept_keys`, which runs where AVX-512 F, BW
+        // and VL were detected.
+        unsafe { groups::<G>(keys, out, self.strict) }.map(u32::from)
     }
-    let (key_groups, key_tail) = keys_rest.as_chunks::<LANES>();
-    let (out_groups, out_tail) = out_rest.as_chunks_mut::<LANES>();
-    let (status_groups, status_tail) = status_rest.as_chunks_mut::<LANES>();
-    for ((k, o), s) in key_groups.iter().zip(out_groups).zip(status_groups) {
-        let flagged = groups::<1>(core::array::from_ref(k), core::array::from_mut(o), strict);
-        settle_all(k, o, s, &flagged);
+}
+
+target_features! {
+    /// The backend contract (see `backend` module docs), 16 keys at a time: the shared driver,
+    /// two groups per step while there are 32 keys.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F, BW and VL; [`super::Backend`] only dispatches here after
+    /// detecting them.
+    pub(crate) unsafe fn accept_keys(
+        keys: &[[u8; KEY_LEN]],
+        out: &mut [[u8; ACCEPT_LEN]],
+        status: &mut [KeyStatus],
+        strict: bool,
+    ) -> usize {
+        driver::run::<LANES, 2, _>(&Kernel { strict }, keys, out, status)
     }
-    let n = key_tail.len();
-    if n > 0 {
-        // Pad the last partial group with a valid key: one full step is cheaper than any
-        // per-key path, and only the real lanes are copied back.
-        let mut k = [FILLER_KEY; LANES];
-        k[..n].copy_from_slice(key_tail);
-        let mut o = [[0; ACCEPT_LEN]; LANES];
-        let [flagged] = groups::<1>(
-            core::array::from_ref(&k),
-            core::array::from_mut(&mut o),
-            strict,
-        );
-        out_tail.copy_from_slice(&o[..n]);
-        settle_all(
-            key_tail,
-            out_tail,
-            status_tail,
-            &[flagged & ((1u16 << n) - 1)],
-        );
-    }
-    invalid
 }

@@ -31,6 +31,30 @@ use std::sync::OnceLock;
 use crate::key::check_strict;
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
+/// Declares a backend module's CPU features once, by Rust's names: the `FEATURES` list its
+/// [`TABLE`] row takes (detection checks every one), and the `target_features!` wrapper that
+/// compiles the module's functions for exactly that list
+/// (`#[target_feature(enable = "a", enable = "b")]`). Use: `cpu_features!("a", "b");` after the
+/// module's imports, then `target_features! { fn ... }`.
+macro_rules! cpu_features {
+    ($($feature:literal),+ $(,)?) => {
+        cpu_features!(@define ($) $($feature),+);
+    };
+    // `$d` is a `$` for the inner macro's own variables.
+    (@define ($d:tt) $($feature:literal),+) => {
+        /// The CPU features this backend's functions are compiled for, all detected before
+        /// any of them runs.
+        pub(super) const FEATURES: &[&str] = &[$($feature),+];
+
+        /// Compiles the functions inside for [`FEATURES`].
+        macro_rules! target_features {
+            ($d($d item:item)*) => {
+                $d(#[target_feature($(enable = $feature),+)] $d item)*
+            };
+        }
+    };
+}
+
 #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
 mod aarch64;
 #[cfg(target_arch = "x86_64")]
@@ -39,8 +63,16 @@ mod avx2;
 mod avx512;
 #[cfg(target_arch = "x86_64")]
 mod base64;
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
 mod constants;
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
+mod driver;
 #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
 mod neon;
 pub(crate) mod portable;
@@ -131,7 +163,7 @@ pub(crate) const TABLE: &[Facts] = &[
         // A padded group of 8 costs as much whatever it holds: four keys or fewer go the
         // per-key way.
         min_keys: 5,
-        features: &["avx2"],
+        features: avx2::FEATURES,
         entry: avx2::accept_keys,
     },
     #[cfg(target_arch = "x86_64")]
@@ -141,7 +173,7 @@ pub(crate) const TABLE: &[Facts] = &[
         lanes: shani::LANES,
         // One key costs less by the per-key path than a padded group of 4.
         min_keys: 2,
-        features: &["sha", "sse2", "ssse3", "sse4.1"],
+        features: shani::FEATURES,
         entry: shani::accept_keys,
     },
     #[cfg(target_arch = "x86_64")]
@@ -152,7 +184,7 @@ pub(crate) const TABLE: &[Facts] = &[
         // A padded group of 16 costs as much whatever it holds: one or two keys go the per-key
         // way.
         min_keys: 3,
-        features: &["avx512f", "avx512bw", "avx512vl"],
+        features: avx512::FEATURES,
         entry: avx512::accept_keys,
     },
     #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
@@ -164,7 +196,7 @@ pub(crate) const TABLE: &[Facts] = &[
         min_keys: 1,
         // `sha2` is how Rust names (and detects) the SHA1 instructions; NEON for the key check
         // and base64.
-        features: &["sha2", "neon"],
+        features: aarch64::FEATURES,
         entry: aarch64::accept_keys,
     },
 ];
@@ -429,7 +461,7 @@ impl Backend {
 }
 
 /// The backend contract's precondition: one output slot and one status per key.
-#[inline]
+#[inline(always)]
 fn assert_same_lengths(keys: &[[u8; KEY_LEN]], out: &[[u8; ACCEPT_LEN]], status: &[KeyStatus]) {
     assert!(
         keys.len() == out.len() && keys.len() == status.len(),

@@ -18,10 +18,12 @@
 
 use core::arch::x86_64::*;
 
-use super::constants::{BLOCK1_WORDS, BLOCK2_W as BLOCK2_SCHEDULE, FILLER_KEY, SHA1_IV};
+use super::constants::{BLOCK1_WORDS, BLOCK2_W as BLOCK2_SCHEDULE, SHA1_IV};
 use super::vector::Vector;
-use super::{base64, settle_flagged, strict};
+use super::{base64, driver, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
+
+cpu_features!("sha", "sse2", "ssse3", "sse4.1");
 
 /// Keys hashed at once (interleaved SHA-NI streams).
 ///
@@ -167,269 +169,271 @@ static BLOCK2_W: Vecs<20> = {
     Vecs(v)
 };
 
-/// Loads vector `i` of a constant table.
-#[inline]
-#[target_feature(enable = "sse2")]
-fn load_const<const N: usize>(table: &'static Vecs<N>, i: usize) -> __m128i {
-    let v: &[u32; 4] = &table.0[i];
-    // SAFETY: `v` is 16 readable bytes, 16-byte aligned by `Vecs`' repr.
-    unsafe { _mm_load_si128(v.as_ptr().cast()) }
-}
-
-/// SHA-1 of `K` keys (block one from `m0`, `m1`, block two constant), interleaved.
-/// `m0` = W0..W3, `m1` = W4,W5 (lanes 3, 2; lanes 1, 0 zero) per key, in SHA-NI lane order.
-/// Returns each key's final ABCD vector and E (in lane 3).
-#[inline]
-#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn hash_group<const K: usize>(m0: [__m128i; K], m1: [__m128i; K]) -> ([__m128i; K], [__m128i; K]) {
-    let iv_abcd = _mm_set_epi32(
-        SHA1_IV[0] as i32,
-        SHA1_IV[1] as i32,
-        SHA1_IV[2] as i32,
-        SHA1_IV[3] as i32,
-    );
-    let iv_e = _mm_set_epi32(SHA1_IV[4] as i32, 0, 0, 0);
-    let c1 = load_const(&BLOCK1_CONST, 0);
-    let c2 = load_const(&BLOCK1_CONST, 1);
-    let c3 = load_const(&BLOCK1_CONST, 2);
-    let zero = _mm_setzero_si128();
-
-    let mut w0 = m0;
-    let mut w1 = [zero; K];
-    let mut w2 = [c2; K];
-    let mut w3 = [c3; K];
-    let mut w4 = [zero; K];
-    let mut h0 = [iv_abcd; K];
-    let mut h1 = [zero; K];
-    for s in 0..K {
-        w1[s] = _mm_or_si128(m1[s], c1);
-        h1[s] = _mm_add_epi32(iv_e, w0[s]);
+target_features! {
+    /// Loads vector `i` of a constant table.
+    #[inline]
+    fn load_const<const N: usize>(table: &'static Vecs<N>, i: usize) -> __m128i {
+        let v: &[u32; 4] = &table.0[i];
+        // SAFETY: `v` is 16 readable bytes, 16-byte aligned by `Vecs`' repr.
+        unsafe { _mm_load_si128(v.as_ptr().cast()) }
     }
 
-    // `b = rnds4(a, nexte(b, w))` for every stream: four rounds, E taken from the old `b`.
-    macro_rules! r4 {
-        ($a:ident, $b:ident, $w:ident, $f:literal) => {
-            for s in 0..K {
-                $b[s] = _mm_sha1rnds4_epu32::<$f>($a[s], _mm_sha1nexte_epu32($b[s], $w[s]));
-            }
-        };
-    }
-    // Next schedule vector `v4` from the previous four, then four rounds with it.
-    macro_rules! sr4 {
-        ($a:ident, $b:ident, $v0:ident, $v1:ident, $v2:ident, $v3:ident, $v4:ident, $f:literal) => {
-            for s in 0..K {
-                $v4[s] = _mm_sha1msg2_epu32(
-                    _mm_xor_si128(_mm_sha1msg1_epu32($v0[s], $v1[s]), $v2[s]),
-                    $v3[s],
-                );
-                $b[s] = _mm_sha1rnds4_epu32::<$f>($a[s], _mm_sha1nexte_epu32($b[s], $v4[s]));
-            }
-        };
-    }
-
-    // Block one.
-    for s in 0..K {
-        h1[s] = _mm_sha1rnds4_epu32::<0>(h0[s], h1[s]);
-    }
-    r4!(h1, h0, w1, 0);
-    r4!(h0, h1, w2, 0);
-    r4!(h1, h0, w3, 0);
-    sr4!(h0, h1, w0, w1, w2, w3, w4, 0);
-    sr4!(h1, h0, w1, w2, w3, w4, w0, 1);
-    sr4!(h0, h1, w2, w3, w4, w0, w1, 1);
-    sr4!(h1, h0, w3, w4, w0, w1, w2, 1);
-    sr4!(h0, h1, w4, w0, w1, w2, w3, 1);
-    sr4!(h1, h0, w0, w1, w2, w3, w4, 1);
-    sr4!(h0, h1, w1, w2, w3, w4, w0, 2);
-    sr4!(h1, h0, w2, w3, w4, w0, w1, 2);
-    sr4!(h0, h1, w3, w4, w0, w1, w2, 2);
-    sr4!(h1, h0, w4, w0, w1, w2, w3, 2);
-    sr4!(h0, h1, w0, w1, w2, w3, w4, 2);
-    sr4!(h1, h0, w1, w2, w3, w4, w0, 3);
-    sr4!(h0, h1, w2, w3, w4, w0, w1, 3);
-    sr4!(h1, h0, w3, w4, w0, w1, w2, 3);
-    sr4!(h0, h1, w4, w0, w1, w2, w3, 3);
-    sr4!(h1, h0, w0, w1, w2, w3, w4, 3);
-
-    // Between blocks: state = IV + block one; block two starts from it with E + W0 folded
-    // into one nexte (BLOCK2_W[0] already carries the IV's E).
-    let w2_0 = load_const(&BLOCK2_W, 0);
-    let mut abcd1 = [zero; K];
-    let mut e1 = [zero; K];
-    for s in 0..K {
-        abcd1[s] = _mm_add_epi32(iv_abcd, h0[s]);
-        e1[s] = _mm_sha1nexte_epu32(h1[s], iv_e);
-        h1[s] = _mm_sha1nexte_epu32(h1[s], w2_0);
-        h0[s] = abcd1[s];
-    }
-
-    // Block two: constant schedule, no msg1/msg2.
-    macro_rules! c4 {
-        ($a:ident, $b:ident, $i:literal, $f:literal) => {
-            let w = load_const(&BLOCK2_W, $i);
-            for s in 0..K {
-                $b[s] = _mm_sha1rnds4_epu32::<$f>($a[s], _mm_sha1nexte_epu32($b[s], w));
-            }
-        };
-    }
-    for s in 0..K {
-        h1[s] = _mm_sha1rnds4_epu32::<0>(h0[s], h1[s]);
-    }
-    c4!(h1, h0, 1, 0);
-    c4!(h0, h1, 2, 0);
-    c4!(h1, h0, 3, 0);
-    c4!(h0, h1, 4, 0);
-    c4!(h1, h0, 5, 1);
-    c4!(h0, h1, 6, 1);
-    c4!(h1, h0, 7, 1);
-    c4!(h0, h1, 8, 1);
-    c4!(h1, h0, 9, 1);
-    c4!(h0, h1, 10, 2);
-    c4!(h1, h0, 11, 2);
-    c4!(h0, h1, 12, 2);
-    c4!(h1, h0, 13, 2);
-    c4!(h0, h1, 14, 2);
-    c4!(h1, h0, 15, 3);
-    c4!(h0, h1, 16, 3);
-    c4!(h1, h0, 17, 3);
-    c4!(h0, h1, 18, 3);
-    c4!(h1, h0, 19, 3);
-
-    let mut e = [zero; K];
-    for s in 0..K {
-        h0[s] = _mm_add_epi32(abcd1[s], h0[s]);
-        e[s] = _mm_sha1nexte_epu32(h1[s], e1[s]);
-    }
-    (h0, e)
-}
-
-/// 4×4 transpose of 32-bit lanes: lane `j` of result `i` is lane `i` of `r[j]`.
-#[inline]
-#[target_feature(enable = "sse2")]
-fn transpose4(r: [__m128i; 4]) -> [__m128i; 4] {
-    let t0 = _mm_unpacklo_epi32(r[0], r[1]);
-    let t1 = _mm_unpackhi_epi32(r[0], r[1]);
-    let t2 = _mm_unpacklo_epi32(r[2], r[3]);
-    let t3 = _mm_unpackhi_epi32(r[2], r[3]);
-    [
-        _mm_unpacklo_epi64(t0, t2),
-        _mm_unpackhi_epi64(t0, t2),
-        _mm_unpacklo_epi64(t1, t3),
-        _mm_unpackhi_epi64(t1, t3),
-    ]
-}
-
-/// Writes the accepts of `K` streams' digests (ABCD, and E in lane 3) into their slots: four
-/// streams at a time are transposed to one key per lane, encoded by the shared
-/// [`base64::encode`] and transposed back.
-#[inline]
-#[target_feature(enable = "sse2,ssse3,sse4.1")]
-fn encode_store<const K: usize>(
-    abcd: &[__m128i; K],
-    e: &[__m128i; K],
-    out: &mut [[u8; ACCEPT_LEN]; K],
-) {
-    let zero = _mm_setzero_si128();
-    let mut base = 0;
-    while base < K {
-        // Streams past `K` (a group width that is not a multiple of four) encode zeros.
-        let pick = |v: &[__m128i; K], i: usize| if base + i < K { v[base + i] } else { zero };
-        // ABCD holds A in lane 3 ... D in lane 0.
-        let [d, c, b, a] = transpose4([0, 1, 2, 3].map(|i| pick(abcd, i)));
-        let e = _mm_unpackhi_epi64(
-            _mm_unpackhi_epi32(pick(e, 0), pick(e, 1)),
-            _mm_unpackhi_epi32(pick(e, 2), pick(e, 3)),
+    /// SHA-1 of `K` keys (block one from `m0`, `m1`, block two constant), interleaved.
+    /// `m0` = W0..W3, `m1` = W4,W5 (lanes 3, 2; lanes 1, 0 zero) per key, in SHA-NI lane order.
+    /// Returns each key's final ABCD vector and E (in lane 3).
+    #[inline]
+    fn hash_group<const K: usize>(m0: [__m128i; K], m1: [__m128i; K]) -> ([__m128i; K], [__m128i; K]) {
+        let iv_abcd = _mm_set_epi32(
+            SHA1_IV[0] as i32,
+            SHA1_IV[1] as i32,
+            SHA1_IV[2] as i32,
+            SHA1_IV[3] as i32,
         );
-        let [c0, c1, c2, c3, c4, c5, c6] = base64::encode([a, b, c, d, e].map(Sse)).map(|v| v.0);
-        let head = transpose4([c0, c1, c2, c3]);
-        let tail = transpose4([c4, c5, c6, c6]);
-        for i in 0..4.min(K - base) {
-            let p = out[base + i].as_mut_ptr();
-            // Characters 12..28: the last four of the head, then the tail's first twelve.
-            let last = _mm_alignr_epi8::<12>(tail[i], head[i]);
-            // SAFETY: a slot is 28 writable bytes; the stores cover 0..16 and 12..28, unaligned.
-            unsafe {
-                _mm_storeu_si128(p.cast(), head[i]);
-                _mm_storeu_si128(p.add(12).cast(), last);
+        let iv_e = _mm_set_epi32(SHA1_IV[4] as i32, 0, 0, 0);
+        let c1 = load_const(&BLOCK1_CONST, 0);
+        let c2 = load_const(&BLOCK1_CONST, 1);
+        let c3 = load_const(&BLOCK1_CONST, 2);
+        let zero = _mm_setzero_si128();
+
+        let mut w0 = m0;
+        let mut w1 = [zero; K];
+        let mut w2 = [c2; K];
+        let mut w3 = [c3; K];
+        let mut w4 = [zero; K];
+        let mut h0 = [iv_abcd; K];
+        let mut h1 = [zero; K];
+        for s in 0..K {
+            w1[s] = _mm_or_si128(m1[s], c1);
+            h1[s] = _mm_add_epi32(iv_e, w0[s]);
+        }
+
+        // `b = rnds4(a, nexte(b, w))` for every stream: four rounds, E taken from the old `b`.
+        macro_rules! r4 {
+            ($a:ident, $b:ident, $w:ident, $f:literal) => {
+                for s in 0..K {
+                    $b[s] = _mm_sha1rnds4_epu32::<$f>($a[s], _mm_sha1nexte_epu32($b[s], $w[s]));
+                }
+            };
+        }
+        // Next schedule vector `v4` from the previous four, then four rounds with it.
+        macro_rules! sr4 {
+            ($a:ident, $b:ident, $v0:ident, $v1:ident, $v2:ident, $v3:ident, $v4:ident, $f:literal) => {
+                for s in 0..K {
+                    $v4[s] = _mm_sha1msg2_epu32(
+                        _mm_xor_si128(_mm_sha1msg1_epu32($v0[s], $v1[s]), $v2[s]),
+                        $v3[s],
+                    );
+                    $b[s] = _mm_sha1rnds4_epu32::<$f>($a[s], _mm_sha1nexte_epu32($b[s], $v4[s]));
+                }
+            };
+        }
+
+        // Block one.
+        for s in 0..K {
+            h1[s] = _mm_sha1rnds4_epu32::<0>(h0[s], h1[s]);
+        }
+        r4!(h1, h0, w1, 0);
+        r4!(h0, h1, w2, 0);
+        r4!(h1, h0, w3, 0);
+        sr4!(h0, h1, w0, w1, w2, w3, w4, 0);
+        sr4!(h1, h0, w1, w2, w3, w4, w0, 1);
+        sr4!(h0, h1, w2, w3, w4, w0, w1, 1);
+        sr4!(h1, h0, w3, w4, w0, w1, w2, 1);
+        sr4!(h0, h1, w4, w0, w1, w2, w3, 1);
+        sr4!(h1, h0, w0, w1, w2, w3, w4, 1);
+        sr4!(h0, h1, w1, w2, w3, w4, w0, 2);
+        sr4!(h1, h0, w2, w3, w4, w0, w1, 2);
+        sr4!(h0, h1, w3, w4, w0, w1, w2, 2);
+        sr4!(h1, h0, w4, w0, w1, w2, w3, 2);
+        sr4!(h0, h1, w0, w1, w2, w3, w4, 2);
+        sr4!(h1, h0, w1, w2, w3, w4, w0, 3);
+        sr4!(h0, h1, w2, w3, w4, w0, w1, 3);
+        sr4!(h1, h0, w3, w4, w0, w1, w2, 3);
+        sr4!(h0, h1, w4, w0, w1, w2, w3, 3);
+        sr4!(h1, h0, w0, w1, w2, w3, w4, 3);
+
+        // Between blocks: state = IV + block one; block two starts from it with E + W0 folded
+        // into one nexte (BLOCK2_W[0] already carries the IV's E).
+        let w2_0 = load_const(&BLOCK2_W, 0);
+        let mut abcd1 = [zero; K];
+        let mut e1 = [zero; K];
+        for s in 0..K {
+            abcd1[s] = _mm_add_epi32(iv_abcd, h0[s]);
+            e1[s] = _mm_sha1nexte_epu32(h1[s], iv_e);
+            h1[s] = _mm_sha1nexte_epu32(h1[s], w2_0);
+            h0[s] = abcd1[s];
+        }
+
+        // Block two: constant schedule, no msg1/msg2.
+        macro_rules! c4 {
+            ($a:ident, $b:ident, $i:literal, $f:literal) => {
+                let w = load_const(&BLOCK2_W, $i);
+                for s in 0..K {
+                    $b[s] = _mm_sha1rnds4_epu32::<$f>($a[s], _mm_sha1nexte_epu32($b[s], w));
+                }
+            };
+        }
+        for s in 0..K {
+            h1[s] = _mm_sha1rnds4_epu32::<0>(h0[s], h1[s]);
+        }
+        c4!(h1, h0, 1, 0);
+        c4!(h0, h1, 2, 0);
+        c4!(h1, h0, 3, 0);
+        c4!(h0, h1, 4, 0);
+        c4!(h1, h0, 5, 1);
+        c4!(h0, h1, 6, 1);
+        c4!(h1, h0, 7, 1);
+        c4!(h0, h1, 8, 1);
+        c4!(h1, h0, 9, 1);
+        c4!(h0, h1, 10, 2);
+        c4!(h1, h0, 11, 2);
+        c4!(h0, h1, 12, 2);
+        c4!(h1, h0, 13, 2);
+        c4!(h0, h1, 14, 2);
+        c4!(h1, h0, 15, 3);
+        c4!(h0, h1, 16, 3);
+        c4!(h1, h0, 17, 3);
+        c4!(h0, h1, 18, 3);
+        c4!(h1, h0, 19, 3);
+
+        let mut e = [zero; K];
+        for s in 0..K {
+            h0[s] = _mm_add_epi32(abcd1[s], h0[s]);
+            e[s] = _mm_sha1nexte_epu32(h1[s], e1[s]);
+        }
+        (h0, e)
+    }
+
+    /// 4×4 transpose of 32-bit lanes: lane `j` of result `i` is lane `i` of `r[j]`.
+    #[inline]
+    fn transpose4(r: [__m128i; 4]) -> [__m128i; 4] {
+        let t0 = _mm_unpacklo_epi32(r[0], r[1]);
+        let t1 = _mm_unpackhi_epi32(r[0], r[1]);
+        let t2 = _mm_unpacklo_epi32(r[2], r[3]);
+        let t3 = _mm_unpackhi_epi32(r[2], r[3]);
+        [
+            _mm_unpacklo_epi64(t0, t2),
+            _mm_unpackhi_epi64(t0, t2),
+            _mm_unpacklo_epi64(t1, t3),
+            _mm_unpackhi_epi64(t1, t3),
+        ]
+    }
+
+    /// Writes the accepts of `K` streams' digests (ABCD, and E in lane 3) into their slots: four
+    /// streams at a time are transposed to one key per lane, encoded by the shared
+    /// [`base64::encode`] and transposed back.
+    #[inline]
+    fn encode_store<const K: usize>(
+        abcd: &[__m128i; K],
+        e: &[__m128i; K],
+        out: &mut [[u8; ACCEPT_LEN]; K],
+    ) {
+        let zero = _mm_setzero_si128();
+        let mut base = 0;
+        while base < K {
+            // Streams past `K` (a group width that is not a multiple of four) encode zeros.
+            let pick = |v: &[__m128i; K], i: usize| if base + i < K { v[base + i] } else { zero };
+            // ABCD holds A in lane 3 ... D in lane 0.
+            let [d, c, b, a] = transpose4([0, 1, 2, 3].map(|i| pick(abcd, i)));
+            let e = _mm_unpackhi_epi64(
+                _mm_unpackhi_epi32(pick(e, 0), pick(e, 1)),
+                _mm_unpackhi_epi32(pick(e, 2), pick(e, 3)),
+            );
+            let [c0, c1, c2, c3, c4, c5, c6] = base64::encode([a, b, c, d, e].map(Sse)).map(|v| v.0);
+            let head = transpose4([c0, c1, c2, c3]);
+            let tail = transpose4([c4, c5, c6, c6]);
+            for i in 0..4.min(K - base) {
+                let p = out[base + i].as_mut_ptr();
+                // Characters 12..28: the last four of the head, then the tail's first twelve.
+                let last = _mm_alignr_epi8::<12>(tail[i], head[i]);
+                // SAFETY: a slot is 28 writable bytes; the stores cover 0..16 and 12..28, unaligned.
+                unsafe {
+                    _mm_storeu_si128(p.cast(), head[i]);
+                    _mm_storeu_si128(p.add(12).cast(), last);
+                }
+            }
+            base += 4;
+        }
+    }
+
+    /// One group of `K` keys: check, hash, encode. Returns the lanes the check flagged.
+    #[inline]
+    fn group<const K: usize>(
+        keys: &[[u8; KEY_LEN]; K],
+        out: &mut [[u8; ACCEPT_LEN]; K],
+        strict: bool,
+    ) -> u32 {
+        let rev = _mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        // Key bytes 16..24 (at 8..16 of the second load) to W4, W5 in lanes 3, 2.
+        let hi8 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, 15, 14, 13, 12, 11, 10, 9, 8);
+        let zero = _mm_setzero_si128();
+        let mut m0 = [zero; K];
+        let mut m1 = [zero; K];
+        let mut bad = 0u32;
+        for s in 0..K {
+            let p = keys[s].as_ptr();
+            // SAFETY: a key is 24 readable bytes; the loads read 0..16 and 8..24, unaligned.
+            let (v0, v1) = unsafe { (_mm_loadu_si128(p.cast()), _mm_loadu_si128(p.add(8).cast())) };
+            m0[s] = _mm_shuffle_epi8(v0, rev);
+            m1[s] = _mm_shuffle_epi8(v1, hi8);
+            if strict {
+                bad |= u32::from(strict::key_invalid(Sse(v0), Sse(v1))) << s;
             }
         }
-        base += 4;
+        let (abcd, e) = hash_group(m0, m1);
+        encode_store(&abcd, &e, out);
+        bad
     }
 }
 
-/// One group of `K` keys: hash, encode, statuses. Returns the number of invalid keys.
-#[inline]
-#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn group<const K: usize>(
-    keys: &[[u8; KEY_LEN]; K],
-    out: &mut [[u8; ACCEPT_LEN]; K],
-    status: &mut [KeyStatus; K],
+/// The kernel for the shared driver: groups of `K` streams. Only made in [`accept_keys_k`],
+/// which runs where SHA-NI, SSE2, SSSE3 and SSE4.1 were detected.
+struct Kernel {
     strict: bool,
-) -> usize {
-    let rev = _mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    // Key bytes 16..24 (at 8..16 of the second load) to W4, W5 in lanes 3, 2.
-    let hi8 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, 15, 14, 13, 12, 11, 10, 9, 8);
-    let zero = _mm_setzero_si128();
-    let mut m0 = [zero; K];
-    let mut m1 = [zero; K];
-    let mut bad = 0u32;
-    for s in 0..K {
-        let p = keys[s].as_ptr();
-        // SAFETY: a key is 24 readable bytes; the loads read 0..16 and 8..24, unaligned.
-        let (v0, v1) = unsafe { (_mm_loadu_si128(p.cast()), _mm_loadu_si128(p.add(8).cast())) };
-        m0[s] = _mm_shuffle_epi8(v0, rev);
-        m1[s] = _mm_shuffle_epi8(v1, hi8);
-        if strict {
-            bad |= u32::from(strict::key_invalid(Sse(v0), Sse(v1))) << s;
+}
+
+impl<const K: usize> driver::Kernel<K> for Kernel {
+    #[inline(always)]
+    fn groups<const G: usize>(
+        &self,
+        keys: &[[[u8; KEY_LEN]; K]; G],
+        out: &mut [[[u8; ACCEPT_LEN]; K]; G],
+    ) -> [u32; G] {
+        let mut flagged = [0; G];
+        for g in 0..G {
+            // SAFETY: a `Kernel` exists only inside `accept_keys_k`, which runs where the
+            // features were detected.
+            flagged[g] = unsafe { group(&keys[g], &mut out[g], self.strict) };
         }
+        flagged
     }
-    let (abcd, e) = hash_group(m0, m1);
-    encode_store(&abcd, &e, out);
-    settle_flagged(keys, out, status, bad)
 }
 
-/// The backend contract (see `backend` module docs), [`LANES`] keys at a time.
-///
-/// # Safety
-/// The CPU must support `sha`, `sse2`, `ssse3` and `sse4.1`; [`super::Backend`] only dispatches
-/// here after detecting them.
-#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-pub(crate) unsafe fn accept_keys(
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
-    strict: bool,
-) -> usize {
-    accept_keys_k::<LANES>(keys, out, status, strict)
-}
+target_features! {
+    /// The backend contract (see `backend` module docs), [`LANES`] keys at a time.
+    ///
+    /// # Safety
+    /// The CPU must support `sha`, `sse2`, `ssse3` and `sse4.1`; [`super::Backend`] only dispatches
+    /// here after detecting them.
+    pub(crate) unsafe fn accept_keys(
+        keys: &[[u8; KEY_LEN]],
+        out: &mut [[u8; ACCEPT_LEN]],
+        status: &mut [KeyStatus],
+        strict: bool,
+    ) -> usize {
+        accept_keys_k::<LANES>(keys, out, status, strict)
+    }
 
-/// [`accept_keys`] for any group width (lets the measurements compare widths).
-#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn accept_keys_k<const K: usize>(
-    keys: &[[u8; KEY_LEN]],
-    out: &mut [[u8; ACCEPT_LEN]],
-    status: &mut [KeyStatus],
-    strict: bool,
-) -> usize {
-    let (key_groups, key_tail) = keys.as_chunks::<K>();
-    let (out_groups, out_tail) = out.as_chunks_mut::<K>();
-    let (st_groups, st_tail) = status.as_chunks_mut::<K>();
-    let mut invalid = 0;
-    for ((k, o), st) in key_groups.iter().zip(out_groups).zip(st_groups) {
-        invalid += group(k, o, st, strict);
+    /// [`accept_keys`] for any group width (lets the measurements compare widths): the shared
+    /// driver, one group per step.
+    fn accept_keys_k<const K: usize>(
+        keys: &[[u8; KEY_LEN]],
+        out: &mut [[u8; ACCEPT_LEN]],
+        status: &mut [KeyStatus],
+        strict: bool,
+    ) -> usize {
+        driver::run::<K, 1, _>(&Kernel { strict }, keys, out, status)
     }
-    let r = key_tail.len();
-    if r > 0 {
-        // Pad the tail to a full group with a valid key: one more group, never a slower path.
-        let mut k = [FILLER_KEY; K];
-        k[..r].copy_from_slice(key_tail);
-        let mut o = [[0u8; ACCEPT_LEN]; K];
-        let mut st = [KeyStatus::Ok; K];
-        invalid += group(&k, &mut o, &mut st, strict);
-        out_tail.copy_from_slice(&o[..r]);
-        st_tail.copy_from_slice(&st[..r]);
-    }
-    invalid
 }
 
 #[cfg(test)]
