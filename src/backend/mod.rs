@@ -61,7 +61,10 @@ mod aarch64;
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
 mod base64;
 #[cfg(any(
     target_arch = "x86_64",
@@ -80,9 +83,15 @@ pub(crate) mod portable;
 mod sha1;
 #[cfg(target_arch = "x86_64")]
 mod shani;
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
 mod strict;
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_endian = "little")
+))]
 mod vector;
 
 /// The single-key path's fast route on aarch64 (`crate::compute::accept_24`): one stream of the

@@ -1,28 +1,21 @@
-//! The strict key check and the base64 encoder of the `armsha1` backend, in NEON registers.
+//! NEON for the `armsha1` backend: the [`Vector`] instance that makes the shared strict check
+//! (`strict.rs`) and base64 encoder (`base64.rs`) run in NEON registers, and the glue that is
+//! NEON's own: one key's digest from the SHA1 instructions' state into the encoder, and the
+//! stores.
 //!
-//! Both are the SSSE3 algorithms of `shani.rs`, operation for operation, so that they can become
-//! instantiations of one 128-bit vector algorithm:
-//! - the alphabet check is the same nibble classification (two 16-entry tables, `tbl` where
-//!   SSSE3 has `pshufb`: both give the table entry for an index below 16);
-//! - NEON has no `movemask`: "every lane as expected" is an unsigned minimum across the vector
-//!   (`uminv`), with the expected polarity chosen per lane by a bit select (`bsl`);
-//! - the base64 encoder is Muła's method: spread 3-byte groups over 32-bit lanes, cut the 6-bit
-//!   indices out with masks and per-lane shifts (SSSE3 multiplies by powers of two with
-//!   `pmulhuw`/`pmullw`; NEON shifts each 16-bit lane by its own count, `ushl`), then the
-//!   index-to-ASCII offset table.
-//!
-//! What differs from SSE is the SHA state's lane order: the ARM SHA1 instructions keep A in lane
-//! 0 (SHA-NI: lane 3) and E in a scalar register, hence the `encode` shuffles.
-//!
-//! Not yet shared: this is the 128-bit algorithm of `strict.rs` and `base64.rs` (written once
-//! over the `vector::Vector` trait for x86) written out again for NEON. It is to become a
-//! `Vector` instance (NEON lanes, with `uminv`/`bsl` behind the trait's hooks) so that `armsha1`
-//! uses the shared check and encoder and this file shrinks to the ISA glue.
+//! Where NEON differs from SSE behind the trait: `tbl` is the byte shuffle (`pshufb`); there is
+//! no `movemask`, so lanes that are not zero are found with `cmtst` and an add across the
+//! vector; the 16-bit high multiply is two widening multiplies and an unzip. The SHA state's lane
+//! order differs too: the ARM SHA1 instructions keep A in lane 0 (SHA-NI: lane 3) and E in a
+//! scalar register, hence the `encode` shuffles.
 
 use core::arch::aarch64::*;
 use core::mem::transmute;
 
-use crate::key::{ACCEPT_LEN, KEY_LEN};
+use super::base64;
+use super::strict;
+use super::vector::Vector;
+use crate::key::ACCEPT_LEN;
 
 /// Sixteen bytes as a vector constant, lane `i` = `a[i]`.
 const fn u8x16(a: [u8; 16]) -> uint8x16_t {
@@ -31,112 +24,172 @@ const fn u8x16(a: [u8; 16]) -> uint8x16_t {
     unsafe { transmute(a) }
 }
 
-/// Eight 16-bit lanes as a vector constant, lane `i` = `a[i]`.
-const fn i16x8(a: [i16; 8]) -> int16x8_t {
-    // SAFETY: as for `u8x16`: 16 bytes, every bit pattern valid, same lane order.
-    unsafe { transmute(a) }
+/// A 128-bit NEON register for the shared algorithms ([`Vector`]).
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub(super) struct Neon(pub(super) uint8x16_t);
+
+/// A NEON intrinsic on `Neon` values.
+macro_rules! neon {
+    ($e:expr) => {
+        // SAFETY: NEON is part of the baseline of the aarch64 targets this module is built for
+        // (`target_feature = "neon"` is on for all of them), so its instructions always exist.
+        unsafe { $e }
+    };
 }
 
-/// Alphabet classes by low nibble and by high nibble: a byte is outside `A-Za-z0-9+/` iff
-/// `LO[low nibble] & HI[high nibble] != 0`. Bits: 1 = high nibble 2 (only `+` 0x2B and `/` 0x2F
-/// good), 2 = high 3 (digits, low <= 9), 4 = high 4 or 6 (low 0 is `@`/`` ` ``), 8 = high 5 or 7
-/// (low > 0xA bad), 16 = any other high nibble (always bad). The tables of `shani.rs`.
-const ALPHABET_LO: uint8x16_t = u8x16([
-    0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, //
-    0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A,
-]);
-const ALPHABET_HI: uint8x16_t = u8x16([
-    0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, //
-    0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,
-]);
-
-/// Lane mask (0xFF per byte) of the bytes in the base64 alphabet `A-Za-z0-9+/`.
-#[inline]
-#[target_feature(enable = "neon")]
-pub(super) fn alphabet_mask(v: uint8x16_t) -> uint8x16_t {
-    let lo = vandq_u8(v, vdupq_n_u8(0x0f));
-    let hi = vshrq_n_u8::<4>(v);
-    let bad = vandq_u8(vqtbl1q_u8(ALPHABET_LO, lo), vqtbl1q_u8(ALPHABET_HI, hi));
-    vceqzq_u8(bad)
+impl Neon {
+    #[inline(always)]
+    fn u32(self) -> uint32x4_t {
+        neon!(vreinterpretq_u32_u8(self.0))
+    }
+    #[inline(always)]
+    fn u16(self) -> uint16x8_t {
+        neon!(vreinterpretq_u16_u8(self.0))
+    }
+    #[inline(always)]
+    fn from_u32(v: uint32x4_t) -> Self {
+        neon!(Neon(vreinterpretq_u8_u32(v)))
+    }
+    #[inline(always)]
+    fn from_u16(v: uint16x8_t) -> Self {
+        neon!(Neon(vreinterpretq_u8_u16(v)))
+    }
 }
 
-/// `LAST_OK[b]`: `b` may be the last data character (index 21) of a strict key, i.e. a base64
-/// character whose low four bits are zero (`A`, `Q`, `g`, `w`). The table of `shani.rs`.
-static LAST_OK: [bool; 256] = {
-    // Values 0, 16, 32, 48; the unit test checks this against `check_strict`.
-    let mut t = [false; 256];
-    t[b'A' as usize] = true;
-    t[b'Q' as usize] = true;
-    t[b'g' as usize] = true;
-    t[b'w' as usize] = true;
-    t
-};
+// SAFETY: every method uses NEON instructions only, which every CPU this module is built for has
+// (see `neon!`), so a `Neon` value may exist anywhere.
+unsafe impl Vector for Neon {
+    const LANES: usize = 4;
 
-/// Lanes of the second load (key bytes 8..24) that must be padding: 14 and 15 (bytes 22, 23).
-const PAD_LANES: uint8x16_t = u8x16([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]);
-/// Lane 13 of the second load (key byte 21), which [`LAST_OK`] checks instead.
-const LANE_21: uint8x16_t = u8x16([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0, 0]);
-
-/// Whether a key passes the strict rules, from its two loads `v0` = bytes 0..16 and
-/// `v1` = bytes 8..24. Agrees with [`check_strict`](crate::key::check_strict) being `Ok`
-/// (tested against it on every byte at every position).
-#[inline]
-#[target_feature(enable = "neon")]
-pub(super) fn strict_ok(key: &[u8; KEY_LEN], v0: uint8x16_t, v1: uint8x16_t) -> bool {
-    let ok0 = alphabet_mask(v0);
-    let pad = vceqq_u8(v1, vdupq_n_u8(b'='));
-    // v1 lanes 0..13 are key bytes 8..21 (21 is covered by LAST_OK), lanes 14, 15 the padding.
-    let ok1 = vbslq_u8(PAD_LANES, pad, vorrq_u8(alphabet_mask(v1), LANE_21));
-    (vminvq_u8(vandq_u8(ok0, ok1)) == 0xFF) & LAST_OK[key[21] as usize]
+    #[inline(always)]
+    fn splat32(self, x: u32) -> Self {
+        Neon::from_u32(neon!(vdupq_n_u32(x)))
+    }
+    #[inline(always)]
+    fn splat8(self, x: u8) -> Self {
+        neon!(Neon(vdupq_n_u8(x)))
+    }
+    #[inline(always)]
+    fn table16(self, t: [u8; 16]) -> Self {
+        Neon(u8x16(t))
+    }
+    #[inline(always)]
+    fn and(self, o: Self) -> Self {
+        neon!(Neon(vandq_u8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn or(self, o: Self) -> Self {
+        neon!(Neon(vorrq_u8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn xor(self, o: Self) -> Self {
+        neon!(Neon(veorq_u8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn andnot(self, o: Self) -> Self {
+        // `bic a, b` is `a & !b`.
+        neon!(Neon(vbicq_u8(o.0, self.0)))
+    }
+    #[inline(always)]
+    fn add32(self, o: Self) -> Self {
+        Neon::from_u32(neon!(vaddq_u32(self.u32(), o.u32())))
+    }
+    #[inline(always)]
+    fn shl32<const N: i32>(self) -> Self {
+        Neon::from_u32(neon!(vshlq_n_u32::<N>(self.u32())))
+    }
+    #[inline(always)]
+    fn shr32<const N: i32>(self) -> Self {
+        Neon::from_u32(neon!(vshrq_n_u32::<N>(self.u32())))
+    }
+    #[inline(always)]
+    fn shuffle8(self, idx: Self) -> Self {
+        // `tbl` gives the indexed byte for an index below 16 (all the trait allows), as `pshufb`.
+        neon!(Neon(vqtbl1q_u8(self.0, idx.0)))
+    }
+    #[inline(always)]
+    fn eq8(self, o: Self) -> Self {
+        neon!(Neon(vceqq_u8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn lt8(self, n: u8) -> Self {
+        neon!(Neon(vcltq_u8(self.0, vdupq_n_u8(n))))
+    }
+    #[inline(always)]
+    fn sub_sat8(self, n: u8) -> Self {
+        neon!(Neon(vqsubq_u8(self.0, vdupq_n_u8(n))))
+    }
+    #[inline(always)]
+    fn add8(self, o: Self) -> Self {
+        neon!(Neon(vaddq_u8(self.0, o.0)))
+    }
+    #[inline(always)]
+    fn mulhi16(self, o: Self) -> Self {
+        let (a, b) = (self.u16(), o.u16());
+        neon!({
+            let lo = vmull_u16(vget_low_u16(a), vget_low_u16(b));
+            let hi = vmull_high_u16(a, b);
+            // The high halves of the 32-bit products are their odd 16-bit lanes.
+            Neon::from_u16(vuzp2q_u16(
+                vreinterpretq_u16_u32(lo),
+                vreinterpretq_u16_u32(hi),
+            ))
+        })
+    }
+    #[inline(always)]
+    fn mullo16(self, o: Self) -> Self {
+        Neon::from_u16(neon!(vmulq_u16(self.u16(), o.u16())))
+    }
+    #[inline(always)]
+    fn any_nonzero(self) -> bool {
+        neon!(vmaxvq_u32(self.u32()) != 0)
+    }
+    #[inline(always)]
+    fn six_bit_fields(self) -> Self {
+        // The default's multiplies by 2^6 and 2^10 (high half) and 2^4 and 2^8 (low half) as
+        // per-lane shifts, one `ushl` each (a negative count shifts right).
+        const RIGHT: [i16; 8] = [-10, -6, -10, -6, -10, -6, -10, -6];
+        const LEFT: [i16; 8] = [4, 8, 4, 8, 4, 8, 4, 8];
+        let hi = self.and(self.splat32(0x0FC0_FC00)).u16();
+        let lo = self.and(self.splat32(0x003F_03F0)).u16();
+        neon!({
+            let hi = vshlq_u16(hi, vld1q_s16(RIGHT.as_ptr()));
+            let lo = vshlq_u16(lo, vld1q_s16(LEFT.as_ptr()));
+            Neon::from_u16(vorrq_u16(hi, lo))
+        })
+    }
+    #[inline(always)]
+    fn rotl32<const N: i32>(self) -> Self {
+        // `ushl` shifts left by a positive count and right by a negative one.
+        let v = self.u32();
+        Neon::from_u32(neon!(vorrq_u32(
+            vshlq_u32(v, vdupq_n_s32(N)),
+            vshlq_u32(v, vdupq_n_s32(N - 32))
+        )))
+    }
+    #[inline(always)]
+    fn nonzero_lanes(self) -> u32 {
+        const BITS: [u32; 4] = [1, 2, 4, 8];
+        neon!({
+            let v = self.u32();
+            vaddvq_u32(vandq_u32(vtstq_u32(v, v), vld1q_u32(BITS.as_ptr())))
+        })
+    }
 }
 
-/// Index -> ASCII offset, selected by `sel` (see [`base64_16`]): 0..25 -> 'A', 26..51 ->
-/// 'a' - 26, 52..61 -> '0' - 52, 62 '+', 63 '/'. The table of `shani.rs`.
-const OFFSETS: uint8x16_t = {
-    let digits = b'0'.wrapping_sub(52);
-    u8x16([
-        b'a'.wrapping_sub(26),
-        digits,
-        digits,
-        digits,
-        digits,
-        digits,
-        digits,
-        digits,
-        digits,
-        digits,
-        digits,
-        b'+'.wrapping_sub(62),
-        b'/'.wrapping_sub(63),
-        b'A',
-        0,
-        0,
-    ])
-};
+/// Whether one key breaks the strict rules, from its two loads `v0` = bytes 0..16 and `v1` =
+/// bytes 8..24: the shared [`strict::key_invalid`] in NEON registers.
+#[inline(always)]
+pub(super) fn key_invalid(v0: uint8x16_t, v1: uint8x16_t) -> bool {
+    strict::key_invalid(Neon(v0), Neon(v1))
+}
 
-/// Per-lane shift counts of Muła's method, 16-bit lanes alternating low half / high half of a
-/// 32-bit lane: right by 10 and 6 (SSSE3: `pmulhuw` by 0x0040 and 0x0400), left by 4 and 8
-/// (SSSE3: `pmullw` by 0x0010 and 0x0100).
-const SHIFT_HI_BITS: int16x8_t = i16x8([-10, -6, -10, -6, -10, -6, -10, -6]);
-const SHIFT_LO_BITS: int16x8_t = i16x8([4, 8, 4, 8, 4, 8, 4, 8]);
-
-/// Base64 of 12 bytes already spread as the SSSE3 encoder spreads them (bytes `1,0,2,1` of each
+/// Base64 of 12 bytes spread as [`base64::encode_spread`] takes them (bytes `1,0,2,1` of each
 /// 3-byte group in each 32-bit lane): 16 characters.
-#[inline]
-#[target_feature(enable = "neon")]
-pub(super) fn base64_16(spread: uint8x16_t) -> uint8x16_t {
-    let s = vreinterpretq_u16_u8(spread);
-    // 6-bit indices (Muła's method, with shifts for the power-of-two multiplies).
-    let t0 = vandq_u16(s, vreinterpretq_u16_u32(vdupq_n_u32(0x0fc0_fc00)));
-    let t1 = vshlq_u16(t0, SHIFT_HI_BITS);
-    let t2 = vandq_u16(s, vreinterpretq_u16_u32(vdupq_n_u32(0x003f_03f0)));
-    let t3 = vshlq_u16(t2, SHIFT_LO_BITS);
-    let idx = vreinterpretq_u8_u16(vorrq_u16(t1, t3));
-    // Index -> offset-table entry: 0 for 26..51, 1..12 for 52..63, 13 for 0..25.
-    let mut sel = vqsubq_u8(idx, vdupq_n_u8(51));
-    let lt26 = vcltq_u8(idx, vdupq_n_u8(26));
-    sel = vorrq_u8(sel, vandq_u8(lt26, vdupq_n_u8(13)));
-    vaddq_u8(vqtbl1q_u8(OFFSETS, sel), idx)
+#[inline(always)]
+fn base64_16(spread: uint8x16_t) -> uint8x16_t {
+    base64::encode_spread(Neon(spread)).0
 }
 
 /// Per output lane, the input byte of the base64 reshuffle (3-byte groups to 32-bit lanes).
@@ -202,7 +255,7 @@ pub(super) fn encode(abcd: uint32x4_t, e: u32, out: &mut [u8; ACCEPT_LEN]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::check_strict;
+    use crate::key::{check_strict, KEY_LEN};
 
     /// The quick strict check agrees with `check_strict` on every byte at every position.
     #[test]
@@ -215,7 +268,7 @@ mod tests {
                 let p = key.as_ptr();
                 // SAFETY: NEON is part of the aarch64 baseline; the loads read 0..16 and 8..24
                 // of the 24-byte key.
-                let ok = unsafe { strict_ok(&key, vld1q_u8(p), vld1q_u8(p.add(8))) };
+                let ok = unsafe { !key_invalid(vld1q_u8(p), vld1q_u8(p.add(8))) };
                 assert_eq!(ok, check_strict(&key).is_ok(), "pos {pos} byte {byte:#x}");
             }
         }

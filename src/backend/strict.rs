@@ -56,6 +56,7 @@ pub(crate) fn last_char_ok<V: Vector>(v: V) -> V {
 /// Bit `i` set when key `i` breaks the strict rules, for keys laid out one per 32-bit lane as
 /// SHA-1 message words: `words[j]` lane `i` is key `i`'s bytes `4j..4j + 4` read big-endian
 /// (what the SHA-1 rounds take).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // armsha1 works per key: no lane-per-key layout
 #[inline(always)]
 pub(crate) fn invalid_lanes<V: Vector>(words: &[V; 6]) -> u32 {
     let w5 = words[5];
@@ -83,5 +84,5 @@ pub(crate) fn key_invalid<V: Vector>(v0: V, v1: V) -> bool {
     let mut bad = alphabet_bad(v0).or(alphabet_bad(v1).and(v1.table16(ALPHA)));
     bad = bad.or(last_char_ok(v1).andnot(v1.table16(LAST)));
     bad = bad.or(v1.xor(v1.table16(PAD)).and(v1.table16(PAD_ROLE)));
-    bad.nonzero_lanes() != 0
+    bad.any_nonzero()
 }

@@ -19,6 +19,7 @@
 /// # Safety
 /// Implementors promise that a value of the type only exists on a CPU that has every
 /// instruction its methods use (so that calling them is sound from any code).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // the SHA-1 core's hooks are x86-only
 pub(crate) unsafe trait Vector: Copy {
     /// 32-bit lanes per register.
     const LANES: usize;
@@ -56,11 +57,33 @@ pub(crate) unsafe trait Vector: Copy {
     /// 16-bit multiply, low half of each product.
     fn mullo16(self, o: Self) -> Self;
 
+    /// Base64's four 6-bit values of each 32-bit lane laid out `[b1, b0, b2, b1]` (the 3-byte
+    /// group `b0 b1 b2`), each moved to the bottom of one byte, first value in the lowest byte.
+    /// The default is Muła's: a mask and a 16-bit multiply by powers of two for each pair of
+    /// values; a target with per-lane shifts (NEON's `ushl`) overrides it with them.
+    #[inline(always)]
+    fn six_bit_fields(self) -> Self {
+        let hi = self
+            .and(self.splat32(0x0FC0_FC00))
+            .mulhi16(self.splat32(0x0400_0040));
+        let lo = self
+            .and(self.splat32(0x003F_03F0))
+            .mullo16(self.splat32(0x0100_0010));
+        hi.or(lo)
+    }
+
     /// Rotate each 32-bit lane left by `N` (0 < N < 32).
     fn rotl32<const N: i32>(self) -> Self;
 
     /// Bit `i` set when 32-bit lane `i` is not zero.
     fn nonzero_lanes(self) -> u32;
+
+    /// Whether any bit is set. The default asks [`nonzero_lanes`](Self::nonzero_lanes); a target
+    /// with a reduction across the register (NEON's `umaxv`) overrides it.
+    #[inline(always)]
+    fn any_nonzero(self) -> bool {
+        self.nonzero_lanes() != 0
+    }
 
     /// The bitwise function of three inputs whose truth table is `IMM` (bit
     /// `(a << 2) | (b << 1) | c` is the result bit, AVX-512's `vpternlogd`). The default builds
