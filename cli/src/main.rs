@@ -45,8 +45,8 @@ pub struct EngineArgs {
     /// Hash keys as given (trimmed), refusing only empty and overlong ones.
     #[arg(long)]
     lenient: bool,
-    /// Threads: 1 = this thread only; N = reading, N workers and writing overlapped; 0 = a
-    /// worker per core.
+    /// Threads: 1 = this thread only; N = N threads (this one included) each reading and
+    /// computing blocks, this one also writing them in order; 0 = one per core.
     #[arg(long, default_value_t = 0)]
     threads: usize,
 }

@@ -2,23 +2,26 @@
 //! input, or generated keys), workers turn each into its output, and a sink writes the outputs
 //! in input order.
 //!
-//! With one worker everything runs on the calling thread, one item after another. With more,
-//! the workers run on threads of their own and the calling thread both fills items (reads) and
-//! writes the finished ones in order, so reading, computing and writing overlap and every core
-//! computes. The calling thread waits only when every item is with the workers, so a block
-//! costs about one thread wake-up, and no thread beside the workers competes for the cores
-//! but the one that reads and writes. A fixed pool of items circulates, so memory is bounded by
-//! the pool whatever the input, and the items' buffers are reused, not reallocated.
+//! With N workers the calling thread is one of them and N - 1 more threads are started, so
+//! `--threads 2` on two cores is two threads, one a core. Every worker takes a free item,
+//! fills it from the source (the source is shared under a lock, which also numbers the items)
+//! and computes it. The calling thread also writes the finished items in order, between its
+//! own items: it waits only when it has no free item or the source has ended and some item is
+//! still being computed. No thread exists only to read or write, so no thread is woken for
+//! every block and none competes with the workers for the cores; reading, computing and
+//! writing still overlap. A fixed pool of items circulates, so memory is bounded by the pool
+//! whatever the input, and the items' buffers are reused, not reallocated.
 //!
-//! The cost of one thread for reading and writing: a finished item is written once the read in
-//! progress returns, so on a slow input stream (a pipe fed a line at a time) a block's output
-//! can wait for the next block to arrive. Throughput is what the pipeline is for; the blocks
-//! already make a slow stream's output come in 64 KiB steps.
+//! The cost of writing on a worker: a finished item is written once the calling thread is
+//! between two items of its own, so on a slow input stream (a pipe fed a line at a time) a
+//! block's output can wait while the calling thread waits for the next block. Throughput is
+//! what the pipeline is for; the blocks already make a slow stream's output come in 64 KiB
+//! steps.
 
 use std::collections::BTreeMap;
 use std::io;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 
 /// Most workers a run starts, whatever `--threads` asks: each worker is a thread with its own
@@ -54,9 +57,9 @@ pub fn run<W: Work>(
     workers: usize,
     mut sink: impl FnMut(&mut W::Item) -> io::Result<()>,
 ) -> io::Result<()> {
+    let mut scratch = W::Scratch::default();
     if workers <= 1 {
         let mut item = W::Item::default();
-        let mut scratch = W::Scratch::default();
         while source(&mut item)? {
             work.work(&mut item, &mut scratch);
             sink(&mut item)?;
@@ -64,67 +67,86 @@ pub fn run<W: Work>(
         return Ok(());
     }
 
-    // Enough items that every worker has one while the calling thread fills one and writes
-    // one.
+    // Enough items that every worker has one being computed and one finished ahead of its
+    // turn, and two more.
     let pool = 2 * workers + 2;
-    let (work_tx, work_rx) = sync_channel::<(u64, W::Item)>(pool);
+    let source = Arc::new(Mutex::new(Source {
+        fill: source,
+        produced: 0,
+        ended: None,
+    }));
+    // Channels that hold the whole pool, so a send never waits.
+    let (free_tx, free_rx) = sync_channel::<W::Item>(pool);
     let (done_tx, done_rx) = sync_channel::<Done<W::Item>>(pool);
-    let work_rx = Arc::new(Mutex::new(work_rx));
-    for i in 0..workers {
-        let work_rx = Arc::clone(&work_rx);
-        let done_tx = done_tx.clone();
+    let free_rx = Arc::new(Mutex::new(free_rx));
+    for _ in 1..pool {
+        free_tx.send(W::Item::default()).map_err(|_| panicked())?;
+    }
+    for i in 1..workers {
+        let (source, free_rx, done_tx) =
+            (Arc::clone(&source), Arc::clone(&free_rx), done_tx.clone());
         let work = work.clone();
         // The threads are not scoped: when the sink fails (stdout closed) the caller returns
-        // at once and the process exits.
+        // at once and the process exits, even while a worker waits in a read.
         thread::Builder::new()
             .name(format!("wsaccept-work-{i}"))
-            .spawn(move || worker(&work, &work_rx, &done_tx))?;
+            .spawn(move || worker(&work, &source, &free_rx, &done_tx))?;
     }
     drop(done_tx);
 
-    // Free items, the last one written reused first (its buffers are the most likely to be
-    // in this core's cache). Channel sends never wait: a channel holds the whole pool.
-    let mut free: Vec<W::Item> = (0..pool).map(|_| W::Item::default()).collect();
-    let mut work_tx = Some(work_tx);
-    let mut source_error = None;
-    let (mut produced, mut next) = (0u64, 0u64);
-    // Items finished ahead of their turn.
+    // The calling thread's own item, and the items finished ahead of their turn.
+    let mut mine = Some(W::Item::default());
     let mut waiting = BTreeMap::new();
+    let mut next = 0u64;
     loop {
+        // What the other workers finished meanwhile, without waiting.
+        loop {
+            match done_rx.try_recv() {
+                Ok(Done::Item(seq, item)) => {
+                    waiting.insert(seq, item);
+                }
+                Ok(Done::Panicked) => return Err(panicked()),
+                // Disconnected: every other worker has ended, after the source did.
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
         while let Some(mut item) = waiting.remove(&next) {
             sink(&mut item)?;
             next += 1;
-            free.push(item);
+            // The item just written is reused first (its buffers are in this core's cache).
+            match mine {
+                None => mine = Some(item),
+                Some(_) => free_tx.send(item).map_err(|_| panicked())?,
+            }
         }
-        if work_tx.is_none() && next == produced {
-            // Every item written; the workers end as their channel closes.
-            return source_error.map_or(Ok(()), Err);
-        }
-        // What the workers finished meanwhile, without waiting.
-        match done_rx.try_recv() {
-            Ok(Done::Item(seq, item)) => {
+        // A free item from the pool when this thread's own is waiting for its turn (not
+        // waiting for the lock: a worker holds it only while the pool is empty).
+        let free = mine.take().or_else(|| {
+            let pool = free_rx.try_lock().ok()?;
+            pool.try_recv().ok()
+        });
+        if let Some(mut item) = free {
+            if let Some(seq) = fill(&source, &mut item) {
+                work.work(&mut item, &mut scratch);
                 waiting.insert(seq, item);
                 continue;
             }
-            Ok(Done::Panicked) | Err(TryRecvError::Disconnected) => return Err(panicked()),
-            Err(TryRecvError::Empty) => {}
+            mine = Some(item);
         }
-        if let (Some(tx), Some(mut item)) = (&work_tx, free.pop()) {
-            match source(&mut item) {
-                Ok(true) => {
-                    tx.send((produced, item)).map_err(|_| panicked())?;
-                    produced += 1;
-                }
-                Ok(false) => work_tx = None,
-                Err(e) => {
-                    // The items read before the error are still written first.
-                    source_error = Some(e);
-                    work_tx = None;
-                }
-            }
-            continue;
+        // No free item, or the source has ended.
+        let (ended, produced) = {
+            let source = lock(&source);
+            (source.ended.is_some(), source.produced)
+        };
+        if ended && next == produced {
+            // Every item written; the other workers end as the source has.
+            return lock(&source)
+                .ended
+                .take()
+                .expect("ended")
+                .map_or(Ok(()), Err);
         }
-        // Every item is with the workers: wait for one.
+        // Item `next` is with another worker: wait for what it finishes.
         match done_rx.recv() {
             Ok(Done::Item(seq, item)) => {
                 waiting.insert(seq, item);
@@ -132,6 +154,50 @@ pub fn run<W: Work>(
             Ok(Done::Panicked) | Err(_) => return Err(panicked()),
         }
     }
+}
+
+/// The source, shared by the workers: whoever holds the lock fills the next item.
+struct Source<F> {
+    fill: F,
+    /// Items filled so far: the next item's sequence number.
+    produced: u64,
+    /// Once the source has ended: `None` inside at its end, `Some` after an error, which is
+    /// reported once every item filled before it is written.
+    ended: Option<Option<io::Error>>,
+}
+
+/// Fills `item` with the source's next piece of work and gives its sequence number; `None`
+/// once the source has ended (at its end or at an error).
+fn fill<T, F: FnMut(&mut T) -> io::Result<bool>>(
+    source: &Mutex<Source<F>>,
+    item: &mut T,
+) -> Option<u64> {
+    let mut source = lock(source);
+    if source.ended.is_some() {
+        return None;
+    }
+    match (source.fill)(item) {
+        Ok(true) => {
+            source.produced += 1;
+            Some(source.produced - 1)
+        }
+        Ok(false) => {
+            source.ended = Some(None);
+            None
+        }
+        Err(e) => {
+            source.ended = Some(Some(e));
+            None
+        }
+    }
+}
+
+/// A poisoned lock (a worker panicked while holding it) still guards sound data: the panic
+/// itself is reported through [`Done::Panicked`].
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn panicked() -> io::Error {
@@ -156,26 +222,150 @@ impl<T> Drop for PanicNotice<'_, T> {
     }
 }
 
-/// A worker's loop: takes items until the channel closes, computes each and hands it back
-/// (stops once the calling thread has stopped).
-fn worker<W: Work>(
+/// A started worker's loop: takes a free item, fills it from the source, computes it and hands
+/// it back, until the source ends or the calling thread has stopped.
+fn worker<W: Work, F: FnMut(&mut W::Item) -> io::Result<bool>>(
     work: &W,
-    work_rx: &Mutex<Receiver<(u64, W::Item)>>,
+    source: &Mutex<Source<F>>,
+    free: &Mutex<Receiver<W::Item>>,
     done: &SyncSender<Done<W::Item>>,
 ) {
     let _notice = PanicNotice(done);
     let mut scratch = W::Scratch::default();
     loop {
-        // The lock is held only to take one item; a poisoned lock (another worker panicked)
-        // still guards a sound receiver.
-        let next = work_rx
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .recv();
-        let Ok((seq, mut item)) = next else { return };
+        // The lock is held only to take one item.
+        let Ok(mut item) = lock(free).recv() else {
+            return;
+        };
+        let Some(seq) = fill(source, &mut item) else {
+            return;
+        };
         work.work(&mut item, &mut scratch);
         if done.send(Done::Item(seq, item)).is_err() {
             return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// Squares a number, pausing on some items so they finish out of order.
+    #[derive(Clone)]
+    struct Square {
+        /// Panic on a started worker's thread (never on the calling thread).
+        panic_on_started: bool,
+    }
+
+    impl Work for Square {
+        type Item = (u64, u64);
+        type Scratch = u64;
+
+        fn work(&self, item: &mut (u64, u64), calls: &mut u64) {
+            *calls += 1;
+            let started = thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with("wsaccept-work-"));
+            assert!(!(self.panic_on_started && started), "a test panic");
+            if item.0 % 7 == 3 {
+                thread::sleep(Duration::from_micros(200));
+            }
+            item.1 = item.0 * item.0;
+        }
+    }
+
+    /// Items 0..n through `workers` workers; the source fails after `fail_after` items if set.
+    fn squares(
+        n: u64,
+        workers: usize,
+        fail_after: Option<u64>,
+        work: Square,
+    ) -> (io::Result<()>, Vec<u64>) {
+        let mut next = 0;
+        let source = move |item: &mut (u64, u64)| {
+            if Some(next) == fail_after {
+                return Err(io::Error::other("source failed"));
+            }
+            if next == n {
+                return Ok(false);
+            }
+            *item = (next, 0);
+            next += 1;
+            Ok(true)
+        };
+        let mut seen = vec![];
+        let result = run(source, work, workers, |item| {
+            assert_eq!(item.1, item.0 * item.0, "computed before it is written");
+            seen.push(item.0);
+            Ok(())
+        });
+        (result, seen)
+    }
+
+    const CALM: Square = Square {
+        panic_on_started: false,
+    };
+
+    #[test]
+    fn every_item_is_written_once_in_source_order() {
+        for workers in [1, 2, 3, 5, MAX_WORKERS] {
+            for n in [0, 1, 2, 13, 500] {
+                let (result, seen) = squares(n, workers, None, CALM);
+                result.unwrap();
+                assert_eq!(
+                    seen,
+                    (0..n).collect::<Vec<_>>(),
+                    "{workers} workers, {n} items"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_source_error_comes_after_every_item_read_before_it() {
+        for workers in [1, 2, 4] {
+            let (result, seen) = squares(1000, workers, Some(300), CALM);
+            assert_eq!(result.unwrap_err().to_string(), "source failed");
+            assert_eq!(seen, (0..300).collect::<Vec<_>>(), "{workers} workers");
+        }
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_run() {
+        for workers in [1, 2, 4] {
+            let mut written = 0;
+            let source = |item: &mut (u64, u64)| {
+                item.0 += 1;
+                Ok(true)
+            };
+            let result = run(source, CALM, workers, |_| {
+                written += 1;
+                if written == 50 {
+                    Err(io::Error::other("sink failed"))
+                } else {
+                    Ok(())
+                }
+            });
+            assert_eq!(result.unwrap_err().to_string(), "sink failed");
+            assert_eq!(written, 50);
+        }
+    }
+
+    #[test]
+    fn a_panicking_worker_is_reported_not_waited_for() {
+        let noisy = Square {
+            panic_on_started: true,
+        };
+        for workers in [2, 4] {
+            let (result, _) = squares(10_000, workers, None, noisy.clone());
+            let err = result.unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "a worker thread panicked",
+                "{workers} workers"
+            );
         }
     }
 }
