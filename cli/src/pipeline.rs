@@ -2,26 +2,23 @@
 //! input, or generated keys), workers turn each into its output, and a sink writes the outputs
 //! in input order.
 //!
-//! With N workers the calling thread is one of them and N - 1 more threads are started, so
-//! `--threads 2` on two cores is two threads, one a core. Every worker takes a free item,
-//! fills it from the source (the source is shared under a lock, which also numbers the items)
-//! and computes it. The calling thread also writes the finished items in order, between its
-//! own items: it waits only when it has no free item or the source has ended and some item is
-//! still being computed. No thread exists only to read or write, so no thread is woken for
-//! every block and none competes with the workers for the cores; reading, computing and
-//! writing still overlap. A fixed pool of items circulates, so memory is bounded by the pool
-//! whatever the input, and the items' buffers are reused, not reallocated.
-//!
-//! The cost of writing on a worker: a finished item is written once the calling thread is
-//! between two items of its own, so on a slow input stream (a pipe fed a line at a time) a
-//! block's output can wait while the calling thread waits for the next block. Throughput is
-//! what the pipeline is for; the blocks already make a slow stream's output come in 64 KiB
-//! steps.
+//! With N workers, N - 1 threads are started and the calling thread is the Nth, so
+//! `--threads 2` on two cores is two threads, one a core. A started worker takes a free item
+//! and fills it from the source (shared under a lock, which also numbers the items); then it
+//! either hands the item to the calling thread, when fewer than [`HANDED_AHEAD`] are waiting
+//! there, or computes it itself. The calling thread computes the items handed to it and
+//! writes the finished ones in order; it never reads, so a read that waits (a slow pipe)
+//! never holds back output already computed, and it never waits but for the next message.
+//! No thread exists only to read or to write, so none competes with the workers for the cores
+//! and none is woken for every block; reading, computing and writing overlap. A fixed pool of
+//! items circulates, so memory is bounded by the pool whatever the input, and the items'
+//! buffers are reused, not reallocated.
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 /// Most workers a run starts, whatever `--threads` asks: each worker is a thread with its own
@@ -57,103 +54,111 @@ pub fn run<W: Work>(
     workers: usize,
     mut sink: impl FnMut(&mut W::Item) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut scratch = W::Scratch::default();
     if workers <= 1 {
-        let mut item = W::Item::default();
-        while source(&mut item)? {
-            work.work(&mut item, &mut scratch);
-            sink(&mut item)?;
-        }
-        return Ok(());
+        return one_thread(&mut source, &work, &mut sink);
     }
 
     // Enough items that every worker has one being computed and one finished ahead of its
     // turn, and two more.
     let pool = 2 * workers + 2;
-    let source = Arc::new(Mutex::new(Source {
-        fill: source,
-        produced: 0,
-        ended: None,
-    }));
+    let shared = Arc::new(Shared {
+        source: Mutex::new(Source {
+            fill: source,
+            produced: 0,
+            ended: None,
+        }),
+        handed: AtomicUsize::new(0),
+    });
     // Channels that hold the whole pool, so a send never waits.
     let (free_tx, free_rx) = sync_channel::<W::Item>(pool);
-    let (done_tx, done_rx) = sync_channel::<Done<W::Item>>(pool);
+    let (to_caller, messages) = sync_channel::<Message<W::Item>>(pool);
     let free_rx = Arc::new(Mutex::new(free_rx));
-    for _ in 1..pool {
+    for _ in 0..pool {
         free_tx.send(W::Item::default()).map_err(|_| panicked())?;
     }
+    let mut started = 0;
     for i in 1..workers {
-        let (source, free_rx, done_tx) =
-            (Arc::clone(&source), Arc::clone(&free_rx), done_tx.clone());
+        let (shared, free_rx, to_caller) =
+            (Arc::clone(&shared), Arc::clone(&free_rx), to_caller.clone());
         let work = work.clone();
         // The threads are not scoped: when the sink fails (stdout closed) the caller returns
         // at once and the process exits, even while a worker waits in a read.
-        thread::Builder::new()
+        let spawned = thread::Builder::new()
             .name(format!("wsaccept-work-{i}"))
-            .spawn(move || worker(&work, &source, &free_rx, &done_tx))?;
+            .spawn(move || worker(&work, &shared, &free_rx, &to_caller));
+        // Fewer threads than asked (a thread limit) still run; none at all, one thread.
+        if spawned.is_ok() {
+            started += 1;
+        }
     }
-    drop(done_tx);
+    drop(to_caller);
+    if started == 0 {
+        // No started thread holds a clone: a failed spawn drops its closure.
+        let Some(shared) = Arc::into_inner(shared) else {
+            return Err(io::Error::other("no worker thread could be started"));
+        };
+        let mut source = shared
+            .source
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        return one_thread(&mut source.fill, &work, &mut sink);
+    }
 
-    // The calling thread's own item, and the items finished ahead of their turn.
-    let mut mine = Some(W::Item::default());
+    let mut scratch = W::Scratch::default();
+    // The items finished ahead of their turn.
     let mut waiting = BTreeMap::new();
     let mut next = 0u64;
-    loop {
-        // What the other workers finished meanwhile, without waiting.
-        loop {
-            match done_rx.try_recv() {
-                Ok(Done::Item(seq, item)) => {
-                    waiting.insert(seq, item);
-                }
-                Ok(Done::Panicked) => return Err(panicked()),
-                // Disconnected: every other worker has ended, after the source did.
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+    // Until every started worker has ended, which each does once the source has ended.
+    while let Ok(message) = messages.recv() {
+        match message {
+            Message::Compute(seq, mut item) => {
+                shared.handed.fetch_sub(1, Ordering::Relaxed);
+                work.work(&mut item, &mut scratch);
+                waiting.insert(seq, item);
             }
+            Message::Done(seq, item) => {
+                waiting.insert(seq, item);
+            }
+            Message::Panicked => return Err(panicked()),
         }
         while let Some(mut item) = waiting.remove(&next) {
             sink(&mut item)?;
             next += 1;
-            // The item just written is reused first (its buffers are in this core's cache).
-            match mine {
-                None => mine = Some(item),
-                Some(_) => free_tx.send(item).map_err(|_| panicked())?,
-            }
-        }
-        // A free item from the pool when this thread's own is waiting for its turn (not
-        // waiting for the lock: a worker holds it only while the pool is empty).
-        let free = mine.take().or_else(|| {
-            let pool = free_rx.try_lock().ok()?;
-            pool.try_recv().ok()
-        });
-        if let Some(mut item) = free {
-            if let Some(seq) = fill(&source, &mut item) {
-                work.work(&mut item, &mut scratch);
-                waiting.insert(seq, item);
-                continue;
-            }
-            mine = Some(item);
-        }
-        // No free item, or the source has ended.
-        let (ended, produced) = {
-            let source = lock(&source);
-            (source.ended.is_some(), source.produced)
-        };
-        if ended && next == produced {
-            // Every item written; the other workers end as the source has.
-            return lock(&source)
-                .ended
-                .take()
-                .expect("ended")
-                .map_or(Ok(()), Err);
-        }
-        // Item `next` is with another worker: wait for what it finishes.
-        match done_rx.recv() {
-            Ok(Done::Item(seq, item)) => {
-                waiting.insert(seq, item);
-            }
-            Ok(Done::Panicked) | Err(_) => return Err(panicked()),
+            free_tx.send(item).map_err(|_| panicked())?;
         }
     }
+    let mut source = lock(&shared.source);
+    if next != source.produced {
+        // A worker ended without handing back its item.
+        return Err(panicked());
+    }
+    source.ended.take().flatten().map_or(Ok(()), Err)
+}
+
+/// The pipeline on the calling thread alone: each item filled, computed and written in turn.
+fn one_thread<W: Work>(
+    source: &mut impl FnMut(&mut W::Item) -> io::Result<bool>,
+    work: &W,
+    sink: &mut impl FnMut(&mut W::Item) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut item = W::Item::default();
+    let mut scratch = W::Scratch::default();
+    while source(&mut item)? {
+        work.work(&mut item, &mut scratch);
+        sink(&mut item)?;
+    }
+    Ok(())
+}
+
+/// How many filled items may wait for the calling thread to compute them: enough that it
+/// always has the next one at hand, few enough that the started workers compute the rest.
+const HANDED_AHEAD: usize = 2;
+
+/// What the started workers share.
+struct Shared<F> {
+    source: Mutex<Source<F>>,
+    /// Items handed to the calling thread to compute and not yet taken.
+    handed: AtomicUsize,
 }
 
 /// The source, shared by the workers: whoever holds the lock fills the next item.
@@ -204,44 +209,54 @@ fn panicked() -> io::Error {
     io::Error::other("a worker thread panicked")
 }
 
-/// What a worker hands back.
-enum Done<T> {
-    Item(u64, T),
+/// What a started worker sends the calling thread.
+enum Message<T> {
+    /// A filled item for the calling thread to compute.
+    Compute(u64, T),
+    /// A computed item, to be written in its turn.
+    Done(u64, T),
     /// The worker panicked: its item will never come, so the sink must not wait for it.
     Panicked,
 }
 
 /// Tells the calling thread when a worker panics (dropped during the unwinding).
-struct PanicNotice<'a, T>(&'a SyncSender<Done<T>>);
+struct PanicNotice<'a, T>(&'a SyncSender<Message<T>>);
 
 impl<T> Drop for PanicNotice<'_, T> {
     fn drop(&mut self) {
         if thread::panicking() {
-            let _ = self.0.try_send(Done::Panicked);
+            let _ = self.0.try_send(Message::Panicked);
         }
     }
 }
 
-/// A started worker's loop: takes a free item, fills it from the source, computes it and hands
-/// it back, until the source ends or the calling thread has stopped.
+/// A started worker's loop: takes a free item, fills it from the source, and hands it to the
+/// calling thread or computes it itself, until the source ends or the calling thread has
+/// stopped.
 fn worker<W: Work, F: FnMut(&mut W::Item) -> io::Result<bool>>(
     work: &W,
-    source: &Mutex<Source<F>>,
+    shared: &Shared<F>,
     free: &Mutex<Receiver<W::Item>>,
-    done: &SyncSender<Done<W::Item>>,
+    to_caller: &SyncSender<Message<W::Item>>,
 ) {
-    let _notice = PanicNotice(done);
+    let _notice = PanicNotice(to_caller);
     let mut scratch = W::Scratch::default();
     loop {
         // The lock is held only to take one item.
         let Ok(mut item) = lock(free).recv() else {
             return;
         };
-        let Some(seq) = fill(source, &mut item) else {
+        let Some(seq) = fill(&shared.source, &mut item) else {
             return;
         };
-        work.work(&mut item, &mut scratch);
-        if done.send(Done::Item(seq, item)).is_err() {
+        let message = if shared.handed.load(Ordering::Relaxed) < HANDED_AHEAD {
+            shared.handed.fetch_add(1, Ordering::Relaxed);
+            Message::Compute(seq, item)
+        } else {
+            work.work(&mut item, &mut scratch);
+            Message::Done(seq, item)
+        };
+        if to_caller.send(message).is_err() {
             return;
         }
     }
@@ -250,6 +265,7 @@ fn worker<W: Work, F: FnMut(&mut W::Item) -> io::Result<bool>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc;
     use std::time::Duration;
 
     /// Squares a number, pausing on some items so they finish out of order.
@@ -350,6 +366,36 @@ mod tests {
             });
             assert_eq!(result.unwrap_err().to_string(), "sink failed");
             assert_eq!(written, 50);
+        }
+    }
+
+    /// A source that waits (a slow pipe) does not hold back what was read before it: the
+    /// second read waits until the first item has been written.
+    #[test]
+    fn output_is_written_while_the_source_waits() {
+        for workers in [2, 3] {
+            let (written_tx, written_rx) = mpsc::channel::<u64>();
+            let mut filled = 0;
+            let source = move |item: &mut (u64, u64)| {
+                filled += 1;
+                match filled {
+                    1 => {
+                        *item = (5, 0);
+                        Ok(true)
+                    }
+                    2 => match written_rx.recv_timeout(Duration::from_secs(10)) {
+                        Ok(_) => Ok(false),
+                        Err(_) => Err(io::Error::other("the first item was held back")),
+                    },
+                    _ => Ok(false),
+                }
+            };
+            let result = run(source, CALM, workers, |item| {
+                assert_eq!(item.1, 25);
+                let _ = written_tx.send(item.0);
+                Ok(())
+            });
+            result.unwrap();
         }
     }
 
