@@ -145,13 +145,21 @@ impl<R: Read> BlockReader<R> {
         }
     }
 
-    /// Reads into `buf` until it is full or the input ends; returns the bytes read.
+    /// Reads into `buf` until it is full, the input ends, or a read brought a newline; returns
+    /// the bytes read. A file's reads fill the buffer; a pipe's give what is there, and a
+    /// program that writes a key and waits for its accept (a coprocess) gets it at once rather
+    /// than when a whole block has arrived, which would never happen.
     fn fill(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut filled = 0;
         while filled < buf.len() && !self.eof {
             match self.input.read(&mut buf[filled..]) {
                 Ok(0) => self.eof = true,
-                Ok(n) => filled += n,
+                Ok(n) => {
+                    filled += n;
+                    if memchr::memchr(b'\n', &buf[filled - n..filled]).is_some() {
+                        break;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }

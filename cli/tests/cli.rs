@@ -409,3 +409,54 @@ fn bench_refuses_zero_keys_and_rounds() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// A program that writes a key and waits for its accept before writing the next (`wsaccept`
+/// as a coprocess) gets each accept at once: the input is not held until a whole block has
+/// arrived, and no computed output waits behind a read, with one thread or several.
+#[test]
+fn accept_answers_a_coprocess_line_by_line() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    for threads in ["1", "2", "0"] {
+        let mut child = wsaccept_command()
+            .args(["accept", "--threads", threads])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run wsaccept");
+        let mut input = child.stdin.take().unwrap();
+        let (lines_tx, lines) = mpsc::channel();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let reader = std::thread::spawn(move || {
+            for line in stdout.lines() {
+                let _ = lines_tx.send(line.unwrap());
+            }
+        });
+        let keys = [RFC_KEY, "AAAAAAAAAAAAAAAAAAAAAA==", "bad", "/////////////////////w=="];
+        for key in keys {
+            writeln!(input, "{key}").unwrap();
+            input.flush().unwrap();
+            // Generous for an emulator; a block-at-a-time reader never answers at all.
+            let line = lines.recv_timeout(Duration::from_secs(20));
+            // A refused line gets an empty line (its reason goes to stderr).
+            let expected = if key == "bad" {
+                String::new()
+            } else {
+                oracle(key.as_bytes())
+            };
+            match line {
+                Ok(line) => assert_eq!(line, expected, "--threads {threads}, key {key}"),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("--threads {threads}: no answer to {key} while the input stays open");
+                }
+            }
+        }
+        drop(input);
+        assert_eq!(child.wait().unwrap().code(), Some(1), "a refused line exits 1");
+        reader.join().unwrap();
+    }
+}
