@@ -369,33 +369,37 @@ mod tests {
         }
     }
 
-    /// A source that waits (a slow pipe) does not hold back what was read before it: the
-    /// second read waits until the first item has been written.
+    /// A source that waits (a slow pipe) does not hold back what was read before it: like a
+    /// coprocess's input, each read after the first waits until the item before it has been
+    /// written.
     #[test]
     fn output_is_written_while_the_source_waits() {
+        const ITEMS: u64 = 50;
         for workers in [2, 3] {
             let (written_tx, written_rx) = mpsc::channel::<u64>();
             let mut filled = 0;
             let source = move |item: &mut (u64, u64)| {
-                filled += 1;
-                match filled {
-                    1 => {
-                        *item = (5, 0);
-                        Ok(true)
+                if filled > 0 {
+                    match written_rx.recv_timeout(Duration::from_secs(10)) {
+                        Ok(seq) => assert_eq!(seq, filled - 1),
+                        Err(_) => return Err(io::Error::other("an item was held back")),
                     }
-                    2 => match written_rx.recv_timeout(Duration::from_secs(10)) {
-                        Ok(_) => Ok(false),
-                        Err(_) => Err(io::Error::other("the first item was held back")),
-                    },
-                    _ => Ok(false),
                 }
+                if filled == ITEMS {
+                    return Ok(false);
+                }
+                *item = (filled, 0);
+                filled += 1;
+                Ok(true)
             };
+            let mut seen = vec![];
             let result = run(source, CALM, workers, |item| {
-                assert_eq!(item.1, 25);
+                seen.push(item.0);
                 let _ = written_tx.send(item.0);
                 Ok(())
             });
             result.unwrap();
+            assert_eq!(seen, (0..ITEMS).collect::<Vec<_>>());
         }
     }
 

@@ -435,7 +435,12 @@ fn accept_answers_a_coprocess_line_by_line() {
                 let _ = lines_tx.send(line.unwrap());
             }
         });
-        let keys = [RFC_KEY, "AAAAAAAAAAAAAAAAAAAAAA==", "bad", "/////////////////////w=="];
+        let keys = [
+            RFC_KEY,
+            "AAAAAAAAAAAAAAAAAAAAAA==",
+            "bad",
+            "/////////////////////w==",
+        ];
         for key in keys {
             writeln!(input, "{key}").unwrap();
             input.flush().unwrap();
@@ -456,7 +461,11 @@ fn accept_answers_a_coprocess_line_by_line() {
             }
         }
         drop(input);
-        assert_eq!(child.wait().unwrap().code(), Some(1), "a refused line exits 1");
+        assert_eq!(
+            child.wait().unwrap().code(),
+            Some(1),
+            "a refused line exits 1"
+        );
         reader.join().unwrap();
     }
 }
