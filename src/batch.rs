@@ -557,8 +557,10 @@ pub fn accept_keys(
     accept_slots(keys, Accept::slots_mut(out), status, opts)
 }
 
+/// [`accept_keys`] into raw 28-byte slots, for callers that have them (key generation). `out`
+/// must be as long as `keys`: unlike `status`, it is not checked here.
 #[inline]
-fn accept_slots(
+pub(crate) fn accept_slots(
     keys: &[[u8; KEY_LEN]],
     out: &mut [[u8; ACCEPT_LEN]],
     status: Option<&mut [KeyStatus]>,

@@ -25,11 +25,10 @@ use core::slice;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
-use crate::accept::Accept;
 use crate::batch::{
     accept_batch, accept_scattered_io, verify_batch, BatchOptions, ScatterIo, Verdict,
 };
-use crate::key::{Key, KeyError, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN, MAX_LENIENT_KEY_LEN};
+use crate::key::{KeyError, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN, MAX_LENIENT_KEY_LEN};
 use crate::keygen::KeyGen;
 use crate::response::{write_response, ResponseError, PROTOCOL_HEADER_OVERHEAD, RESPONSE_LEN};
 use crate::Backend;
@@ -669,8 +668,6 @@ pub unsafe extern "C" fn wsaccept_generate(
     n: usize,
     seed: u64,
 ) -> c_int {
-    /// Keys generated per round on the stack.
-    const ROUND: usize = 256;
     ffi_guard!({
         let keys_len = ffi_try!(buffer_len(n, KEY_LEN));
         let accepts_len = ffi_try!(buffer_len(n, ACCEPT_LEN));
@@ -680,46 +677,23 @@ pub unsafe extern "C" fn wsaccept_generate(
         check_null!(keys);
         // SAFETY: the caller vouches for `n * 24` writable bytes at `keys`.
         let keys_out = ffi_try!(unsafe { bytes_out(keys, keys_len) });
-        let mut accepts_out = if accepts.is_null() {
-            None
+        // Not wanted (NULL) is an empty slice, which `KeyGen::try_fill_slots` takes as no
+        // accepts (see there why not an `Option`).
+        let accepts_out: &mut [u8] = if accepts.is_null() {
+            &mut []
         } else {
             // SAFETY: the caller vouches for `n * 28` writable bytes at `accepts`, not
             // overlapping `keys`.
-            Some(ffi_try!(unsafe { bytes_out(accepts, accepts_len) }))
+            ffi_try!(unsafe { bytes_out(accepts, accepts_len) })
         };
-        let mut gen = KeyGen::from_seed_or_os(seed);
-        let opts = BatchOptions::default();
-        let mut key_buf = [Key::from_nonce(&[0; 16]); ROUND];
-        let mut accept_buf = [Accept::ZEROED; ROUND];
-        let mut failed = false;
-        for (round, key_chunk) in keys_out.chunks_mut(ROUND * KEY_LEN).enumerate() {
-            let m = key_chunk.len() / KEY_LEN;
-            let filled = match accepts_out.as_deref_mut() {
-                Some(acc) => {
-                    let start = round * ROUND * ACCEPT_LEN;
-                    let acc_chunk = &mut acc[start..start + m * ACCEPT_LEN];
-                    let r =
-                        gen.try_fill_with_accepts(&mut key_buf[..m], &mut accept_buf[..m], &opts);
-                    if r.is_ok() {
-                        acc_chunk.copy_from_slice(
-                            Accept::slots_mut(&mut accept_buf[..m]).as_flattened(),
-                        );
-                    }
-                    r.is_ok()
-                }
-                None => gen.try_fill(&mut key_buf[..m]).is_ok(),
-            };
-            if !filled {
-                failed = true;
-                break;
-            }
-            key_chunk.copy_from_slice(Key::as_slots(&key_buf[..m]).as_flattened());
-        }
-        if failed {
-            keys_out.fill(0);
-            if let Some(acc) = accepts_out {
-                acc.fill(0);
-            }
+        // Whole 24- and 28-byte slots: the lengths are n * 24 and n * 28.
+        let (key_slots, _) = keys_out.as_chunks_mut::<KEY_LEN>();
+        let (accept_slots, _) = accepts_out.as_chunks_mut::<ACCEPT_LEN>();
+        if KeyGen::from_seed_or_os(seed)
+            .try_fill_slots(key_slots, accept_slots)
+            .is_err()
+        {
+            // Both buffers were zeroed: the lengths match, so only the random source can fail.
             return WSACCEPT_RANDOM_FAILURE as c_int;
         }
         WSACCEPT_OK as c_int
