@@ -168,6 +168,7 @@ impl VerifySummary {
         self.mismatched + self.invalid
     }
 
+    #[cfg_attr(not(feature = "rayon"), allow(dead_code))] // splitting work across threads
     fn add(self, other: VerifySummary) -> VerifySummary {
         VerifySummary {
             matched: self.matched + other.matched,
@@ -181,8 +182,10 @@ impl VerifySummary {
 trait Job: Sized + Send {
     type Output: Send;
     fn len(&self) -> usize;
+    #[cfg_attr(not(feature = "rayon"), allow(dead_code))] // splitting work across threads
     fn split_at(self, mid: usize) -> (Self, Self);
     fn run(self, backend: Backend, mode: Mode) -> Self::Output;
+    #[cfg_attr(not(feature = "rayon"), allow(dead_code))] // splitting work across threads
     fn combine(a: Self::Output, b: Self::Output) -> Self::Output;
 }
 
@@ -242,6 +245,7 @@ fn run_parts<J: Job>(job: J, parts: usize, backend: Backend, mode: Mode) -> J::O
     J::combine(a, b)
 }
 
+#[cfg_attr(not(feature = "rayon"), allow(dead_code))] // splitting work across threads
 fn split_opt<T>(s: Option<&mut [T]>, mid: usize) -> (Option<&mut [T]>, Option<&mut [T]>) {
     match s {
         Some(s) => {
@@ -312,6 +316,7 @@ pub(crate) trait ScatterIo: Send + Sized {
     fn key(&self, i: usize) -> &[u8];
     /// Writes the accept (or zeros) for key `i`.
     fn write(&mut self, i: usize, accept: &[u8; ACCEPT_LEN]);
+    #[cfg_attr(not(feature = "rayon"), allow(dead_code))] // splitting work across threads
     /// Splits into keys `..mid` and `mid..`, renumbered from 0.
     fn split_at(self, mid: usize) -> (Self, Self);
 }

@@ -20,6 +20,7 @@ pub struct KeyGen {
 const OS_REFILL_NONCES: usize = 256;
 
 /// Keys generated per round of [`KeyGen::try_fill_slots`], in buffers on the stack.
+#[cfg_attr(not(feature = "capi"), allow(dead_code))] // the C ABI's `wsaccept_generate`
 const SLOT_ROUND: usize = 256;
 
 impl KeyGen {
@@ -109,6 +110,7 @@ impl KeyGen {
     /// whatever the word holds). valgrind's memcheck, which the C ABI test runs, reports that
     /// branch as a conditional jump on an uninitialised value; an empty slice has no
     /// uninitialised word to branch on.
+    #[cfg_attr(not(feature = "capi"), allow(dead_code))] // the C ABI's `wsaccept_generate`
     pub(crate) fn try_fill_slots(
         &mut self,
         keys: &mut [[u8; KEY_LEN]],
@@ -120,6 +122,7 @@ impl KeyGen {
 
 /// [`KeyGen::try_fill_slots`] with its key source as a parameter (`fill` fills one round's
 /// keys), so that a test can make the source fail part-way.
+#[cfg_attr(not(feature = "capi"), allow(dead_code))] // the C ABI's `wsaccept_generate`
 fn fill_slots_with(
     keys: &mut [[u8; KEY_LEN]],
     accepts: &mut [[u8; ACCEPT_LEN]],
@@ -141,6 +144,7 @@ fn fill_slots_with(
 
 /// [`fill_slots_with`]'s rounds (lengths already checked): keys into a buffer on the stack,
 /// then copied out; accepts computed from that buffer straight into their slots.
+#[cfg_attr(not(feature = "capi"), allow(dead_code))] // the C ABI's `wsaccept_generate`
 fn fill_slot_rounds(
     keys: &mut [[u8; KEY_LEN]],
     accepts: &mut [[u8; ACCEPT_LEN]],
