@@ -114,6 +114,39 @@ pub fn key_slots(keys: &mut Vec<[u8; KEY_LEN]>, n: usize) -> &mut [[u8; KEY_LEN]
     &mut keys[..n]
 }
 
+/// The strict fast path of `accept` and `verify`: `data` as lines of exactly `L` bytes, each a
+/// key followed by bytes `tail_ok` accepts, every key valid. Gives the lines, their keys'
+/// accepts left in `accepts`, or `None` when the block is not of that shape or a key is invalid
+/// (the block is then done line by line).
+pub fn uniform_lines<'a, const L: usize>(
+    data: &'a [u8],
+    mode: Mode,
+    keys: &mut Vec<[u8; KEY_LEN]>,
+    accepts: &mut Vec<Accept>,
+    tail_ok: impl Fn(&[u8]) -> bool,
+) -> Option<&'a [[u8; L]]> {
+    let (lines, rest) = data.as_chunks::<L>();
+    if !rest.is_empty() {
+        return None;
+    }
+    let keys = key_slots(keys, lines.len());
+    let mut shape = true;
+    for (key, line) in keys.iter_mut().zip(lines) {
+        let (k, tail) = line
+            .split_first_chunk::<KEY_LEN>()
+            .expect("a line holds a key");
+        *key = *k;
+        shape &= tail_ok(tail);
+    }
+    if !shape {
+        return None;
+    }
+    accepts.resize(keys.len(), Accept::ZEROED);
+    let invalid = wsaccept::accept_keys(keys, accepts, None, &batch_options(mode))
+        .expect("buffers sized to the keys");
+    (invalid == 0).then_some(lines)
+}
+
 /// Batch options for a worker: parallelism is across blocks, so each batch stays on its
 /// worker's thread.
 pub fn batch_options(mode: Mode) -> BatchOptions {
@@ -140,26 +173,15 @@ impl AcceptWork {
     /// Strict mode: the block as 25-byte lines of valid keys (see the module documentation).
     /// False, with nothing written, when it is not.
     fn uniform(&self, chunk: &mut Chunk, s: &mut Scratch) -> bool {
-        let (lines, rest) = chunk.block.lines().as_chunks::<{ KEY_LEN + 1 }>();
-        if !rest.is_empty() {
+        let Some(lines) = uniform_lines::<{ KEY_LEN + 1 }>(
+            chunk.block.lines(),
+            self.mode,
+            &mut s.keys,
+            &mut s.accepts,
+            |tail| tail[0] == b'\n',
+        ) else {
             return false;
-        }
-        let keys = key_slots(&mut s.keys, lines.len());
-        let mut newlines = true;
-        for (key, line) in keys.iter_mut().zip(lines) {
-            let (k, newline) = line.split_first_chunk::<KEY_LEN>().expect("25 bytes");
-            *key = *k;
-            newlines &= newline[0] == b'\n';
-        }
-        if !newlines {
-            return false;
-        }
-        s.accepts.resize(keys.len(), Accept::ZEROED);
-        let invalid = wsaccept::accept_keys(keys, &mut s.accepts, None, &batch_options(self.mode))
-            .expect("buffers sized to the keys");
-        if invalid != 0 {
-            return false;
-        }
+        };
         write_accepts(&mut chunk.out, &s.accepts);
         chunk.lines = lines.len() as u64;
         true

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use clap::Args;
 use wsaccept::{trim_ows, Accept, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
-use crate::accept::{batch_options, is_bare_key, key_slots};
+use crate::accept::{batch_options, is_bare_key, uniform_lines};
 use crate::blocks::{line_end, strip_cr, KEEP};
 use crate::common::Outcome;
 use crate::pipeline::Work;
@@ -142,26 +142,15 @@ impl VerifyWork {
     /// Strict mode: the block as 54-byte lines of valid keys and right accepts (see the module
     /// documentation). False, with nothing counted, when it is not.
     fn uniform(&self, chunk: &mut Chunk, s: &mut Scratch) -> bool {
-        let (lines, rest) = chunk.block.lines().as_chunks::<PAIR_LINE>();
-        if !rest.is_empty() {
+        let Some(lines) = uniform_lines::<PAIR_LINE>(
+            chunk.block.lines(),
+            self.mode,
+            &mut s.keys,
+            &mut s.accepts,
+            |tail| tail[0] == b'\t' && tail[ACCEPT_LEN + 1] == b'\n',
+        ) else {
             return false;
-        }
-        let keys = key_slots(&mut s.keys, lines.len());
-        let mut shape = true;
-        for (key, line) in keys.iter_mut().zip(lines) {
-            let (k, rest) = line.split_first_chunk::<KEY_LEN>().expect("54 bytes");
-            *key = *k;
-            shape &= rest[0] == b'\t' && rest[ACCEPT_LEN + 1] == b'\n';
-        }
-        if !shape {
-            return false;
-        }
-        s.accepts.resize(keys.len(), Accept::ZEROED);
-        let invalid = wsaccept::accept_keys(keys, &mut s.accepts, None, &batch_options(self.mode))
-            .expect("buffers sized to the keys");
-        if invalid != 0 {
-            return false;
-        }
+        };
         let all_right = lines.iter().zip(&s.accepts).all(|(line, accept)| {
             let received: &[u8; ACCEPT_LEN] = line[KEY_LEN + 1..PAIR_LINE - 1]
                 .try_into()
