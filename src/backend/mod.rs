@@ -55,27 +55,26 @@ macro_rules! cpu_features {
     };
 }
 
+/// Declares the modules every SIMD backend shares, on the architectures that have one.
+macro_rules! shared_simd_modules {
+    ($($module:ident),+) => {
+        $(
+            #[cfg(any(
+                target_arch = "x86_64",
+                all(target_arch = "aarch64", target_endian = "little")
+            ))]
+            mod $module;
+        )+
+    };
+}
+shared_simd_modules!(base64, constants, driver, strict, vector);
+
 #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
 mod aarch64;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
-#[cfg(any(
-    target_arch = "x86_64",
-    all(target_arch = "aarch64", target_endian = "little")
-))]
-mod base64;
-#[cfg(any(
-    target_arch = "x86_64",
-    all(target_arch = "aarch64", target_endian = "little")
-))]
-mod constants;
-#[cfg(any(
-    target_arch = "x86_64",
-    all(target_arch = "aarch64", target_endian = "little")
-))]
-mod driver;
 #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
 mod neon;
 pub(crate) mod portable;
@@ -83,16 +82,6 @@ pub(crate) mod portable;
 mod sha1;
 #[cfg(target_arch = "x86_64")]
 mod shani;
-#[cfg(any(
-    target_arch = "x86_64",
-    all(target_arch = "aarch64", target_endian = "little")
-))]
-mod strict;
-#[cfg(any(
-    target_arch = "x86_64",
-    all(target_arch = "aarch64", target_endian = "little")
-))]
-mod vector;
 
 /// The single-key path's fast route on aarch64 (`crate::compute::accept_24`): one stream of the
 /// SHA1 instructions, taken when `armsha1` is the backend in use.
