@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the committed C header include/wsaccept.h from src/ffi.rs with a pinned cbindgen
+# Regenerates the committed C header include/wsaccept.h from src/ffi/ with a pinned cbindgen
 # (the library has no build-time cbindgen: a user's build never compiles it, and build.rs
 # writes nothing into the source tree).
 #
@@ -24,14 +24,14 @@ fi
 
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-"$cbindgen" --quiet --config cbindgen.toml --output "$tmp" src/ffi.rs
+"$cbindgen" --quiet --config cbindgen.toml --output "$tmp" src/ffi/mod.rs
 case "${1:-}" in
     --check)
         if ! diff -u include/wsaccept.h "$tmp"; then
             echo "header.sh: include/wsaccept.h is stale: run 'bash tools/header.sh' and commit it" >&2
             exit 1
         fi
-        echo "include/wsaccept.h is what cbindgen $CBINDGEN_VERSION generates from src/ffi.rs"
+        echo "include/wsaccept.h is what cbindgen $CBINDGEN_VERSION generates from src/ffi/"
         ;;
     "")
         cp "$tmp" include/wsaccept.h
