@@ -127,7 +127,7 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The library version, e.g. `"0.1.0"`: a static NUL-terminated string, never NULL.
+ * The library version, e.g. `"0.2.0"`: a static NUL-terminated string, never NULL.
  *
  * # Safety
  * Always safe to call. The string must not be freed or written.

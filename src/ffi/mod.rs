@@ -319,7 +319,7 @@ fn status_text(status: c_int) -> &'static CStr {
 // After the macros, so the exports can use them.
 mod accept;
 
-/// The library version, e.g. `"0.1.0"`: a static NUL-terminated string, never NULL.
+/// The library version, e.g. `"0.2.0"`: a static NUL-terminated string, never NULL.
 ///
 /// # Safety
 /// Always safe to call. The string must not be freed or written.
