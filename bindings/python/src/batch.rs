@@ -4,13 +4,14 @@
 //! buffers it reads and writes are held through their exports meanwhile (`crate::input`).
 
 use pyo3::exceptions::PyValueError;
+use pyo3::marker::Ungil;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyType};
-use pyo3::marker::Ungil;
 use wsaccept::{Accept, BatchOptions, Key, KeyGen, KeyStatus, Mode, Verdict, ACCEPT_LEN, KEY_LEN};
 
 use crate::input::{check_disjoint, ByteArg, Count, Flag, OutBuffer, Seed, Threads};
+use crate::output::{new_bytes, two_bytes};
 use crate::status::{self, BAD_ARGUMENT, RANDOM_FAILURE};
 use crate::MAX_THREADS;
 
@@ -89,27 +90,6 @@ fn accept_slots(bytes: &mut [u8]) -> &mut [Accept] {
     unsafe { &mut *(slots as *mut [[u8; ACCEPT_LEN]] as *mut [Accept]) }
 }
 
-/// Two new `bytes` objects of `a` and `b` bytes, filled by `fill` before Python sees them.
-fn two_bytes<'py, R>(
-    py: Python<'py>,
-    a: usize,
-    b: usize,
-    fill: impl FnOnce(&mut [u8], &mut [u8]) -> PyResult<R>,
-) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, R)> {
-    let mut second = None;
-    let first = PyBytes::new_with(py, a, |first| {
-        let mut result = None;
-        let bytes = PyBytes::new_with(py, b, |second| {
-            result = Some(fill(first, second)?);
-            Ok(())
-        })?;
-        second = result.map(|r| (bytes, r));
-        Ok(())
-    })?;
-    let (second, result) = second.expect("filled by the closure above");
-    Ok((first, second, result))
-}
-
 /// A result class of `wsaccept._types`, looked up once.
 fn result_class<'py>(
     py: Python<'py>,
@@ -159,6 +139,7 @@ pub(crate) fn accept_batch<'py>(
     let keys = keys.bytes();
     let n = items(keys.len(), KEY_LEN, "keys")?;
     let (out, status, invalid) = two_bytes(py, n * ACCEPT_LEN, n, |out, status| {
+        let (out, status) = (out.rest_zeroed(), status.rest_zeroed());
         batch_checked(run(py, n, || {
             wsaccept::accept_batch(keys, out, Some(codes(status)), &opts)
         }))
@@ -218,15 +199,13 @@ pub(crate) fn verify_batch<'py>(
     let opts = options(py, threads, Mode::Strict)?;
     let (keys, accepts) = (keys.bytes(), accepts.bytes());
     let n = verify_items(keys, accepts)?;
-    let mut failed = 0;
-    let result = PyBytes::new_with(py, n, |result| {
-        let summary = batch_checked(run(py, n, || {
+    let (result, summary) = new_bytes(py, n, |result| {
+        let result = result.rest_zeroed();
+        batch_checked(run(py, n, || {
             wsaccept::verify_batch(keys, accepts, Some(codes(result)), &opts)
-        }))?;
-        failed = summary.failed();
-        Ok(())
+        }))
     })?;
-    verify_result(py, result, failed)
+    verify_result(py, result, summary.failed())
 }
 
 /// Like ``verify_batch``, with the per-item codes written into ``result`` (writable, n bytes)
@@ -305,7 +284,7 @@ pub(crate) fn accept_scattered<'py>(
     let slices: Vec<&[u8]> = args.iter().map(ByteArg::bytes).collect();
     let n = slices.len();
     let (out, status, invalid) = two_bytes(py, n * ACCEPT_LEN, n, |out, status| {
-        let out = accept_slots(out);
+        let (out, status) = (accept_slots(out.rest_zeroed()), status.rest_zeroed());
         batch_checked(run(py, n, || {
             wsaccept::accept_scattered(&slices, out, Some(codes(status)), &opts)
         }))
@@ -316,21 +295,36 @@ pub(crate) fn accept_scattered<'py>(
 /// Keys per round of key generation, in a buffer on the stack.
 const ROUND: usize = 256;
 
-/// Fills `keys` (24-byte slots) with fresh keys and `accepts` (28-byte slots, as many), if
-/// given, with their accepts: the keys of `KeyGen::try_fill` for the same seed, so a shorter
-/// call gives a prefix of a longer one, and those of the C library's `wsaccept_generate`.
-fn fill_keys(seed: u64, keys: &mut [u8], mut accepts: Option<&mut [u8]>) -> Result<(), String> {
+/// Generates `n` keys in rounds of [`ROUND`] on the stack, handing each round's keys and, if
+/// `with_accepts`, their accepts (else an empty slice) to `emit`, in order. The keys are those
+/// of `KeyGen::try_fill` for the same seed (so a shorter call gives a prefix of a longer one),
+/// and those of the C library's `wsaccept_generate`.
+fn generate_rounds(
+    seed: u64,
+    n: usize,
+    with_accepts: bool,
+    mut emit: impl FnMut(&[u8], &[u8]),
+) -> Result<(), String> {
     let mut source = KeyGen::from_seed_or_os(seed);
     let opts = BatchOptions::default();
-    let mut round = [Key::from_nonce(&[0; 16]); ROUND];
-    for (i, slots) in keys.chunks_mut(ROUND * KEY_LEN).enumerate() {
-        let round = &mut round[..slots.len() / KEY_LEN];
+    let mut keys = [Key::from_nonce(&[0; 16]); ROUND];
+    let mut accepts = [0u8; ROUND * ACCEPT_LEN];
+    let mut done = 0;
+    while done < n {
+        let round = &mut keys[..(n - done).min(ROUND)];
         source.try_fill(round).map_err(|e| e.to_string())?;
-        slots.copy_from_slice(Key::as_slots(round).as_flattened());
-        if let Some(accepts) = accepts.as_deref_mut() {
-            let accepts = &mut accepts[i * ROUND * ACCEPT_LEN..][..round.len() * ACCEPT_LEN];
-            wsaccept::accept_batch(slots, accepts, None, &opts).map_err(|e| e.to_string())?;
+        let key_bytes = Key::as_slots(round).as_flattened();
+        let accepts = &mut accepts[..if with_accepts {
+            round.len() * ACCEPT_LEN
+        } else {
+            0
+        }];
+        if with_accepts {
+            batch_checked(wsaccept::accept_batch(key_bytes, accepts, None, &opts))
+                .map_err(|e| e.to_string())?;
         }
+        emit(key_bytes, accepts);
+        done += round.len();
     }
     Ok(())
 }
@@ -351,8 +345,15 @@ pub(crate) fn generate<'py>(
     seed: Seed,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let n = usize::try_from(n.0).map_err(|_| PyValueError::new_err("n is too large"))?;
+    // Each round is copied straight into the new objects: their memory is written once.
     let (keys, accepts, ()) = two_bytes(py, n * KEY_LEN, n * ACCEPT_LEN, |keys, accepts| {
-        run(py, n, || fill_keys(seed.0, keys, Some(accepts))).map_err(|e| random_failure(py, e))
+        run(py, n, || {
+            generate_rounds(seed.0, n, true, |k, a| {
+                keys.push(k);
+                accepts.push(a);
+            })
+        })
+        .map_err(|e| random_failure(py, e))
     })?;
     Ok((keys, accepts))
 }
@@ -375,7 +376,18 @@ pub(crate) fn generate_into(
     }
     let keys = keys.bytes_mut();
     let mut accepts = accepts.as_mut().map(OutBuffer::bytes_mut);
-    let filled = run(py, n, || fill_keys(seed.0, keys, accepts.as_deref_mut()));
+    let with_accepts = accepts.is_some();
+    let filled = run(py, n, || {
+        let (mut key_at, mut accept_at) = (0, 0);
+        generate_rounds(seed.0, n, with_accepts, |k, a| {
+            keys[key_at..key_at + k.len()].copy_from_slice(k);
+            key_at += k.len();
+            if let Some(accepts) = accepts.as_deref_mut() {
+                accepts[accept_at..accept_at + a.len()].copy_from_slice(a);
+                accept_at += a.len();
+            }
+        })
+    });
     filled.map_err(|e| {
         keys.fill(0);
         if let Some(a) = accepts {

@@ -4,7 +4,7 @@
 //!
 //! One module per concern: `input` (how arguments are read: bytes-like objects, writable
 //! buffers, range-checked integers), `status` (the C ABI's codes, `WsacceptError`), `one_key`
-//! (accept, verify, response), `batch` (buffers of many keys, key generation). A further API,
+//! (accept, verify, response), `output` (new `bytes` results, written in place), `batch` (buffers of many keys, key generation). A further API,
 //! such as the crate's handshake once it lands, is a module of its own registered below.
 
 use pyo3::prelude::*;
@@ -13,6 +13,7 @@ use pyo3::types::PyDict;
 mod batch;
 mod input;
 mod one_key;
+mod output;
 mod status;
 
 /// The most parallel parts a batch may ask for (`WSACCEPT_MAX_THREADS` of the C header).

@@ -241,3 +241,12 @@ def test_every_function_has_a_docstring():
         obj = getattr(wsaccept, name)
         if callable(obj):
             assert obj.__doc__ and len(obj.__doc__) > 20, name
+
+
+def test_counts_too_large_for_a_bytes_object():
+    # n * 28 fits a 64-bit size, n * 24 bytes does not fit a bytes object: OverflowError (once a
+    # SystemError from CPython, "negative size"); smaller but unallocatable counts: MemoryError.
+    with pytest.raises(OverflowError, match="larger than a bytes object"):
+        wsaccept.generate(2**59)
+    with pytest.raises(MemoryError):
+        wsaccept.generate(2**50)
