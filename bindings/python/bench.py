@@ -6,11 +6,13 @@ One process. Single keys: ``wsaccept.accept(key)`` against
 ``base64.b64encode(hashlib.sha1(key + GUID).digest())`` and ``wsaccept.verify`` against that
 line followed by ``==``, in interleaved rounds over the same keys (each round times both, so a
 disturbance hits a pair, not one side); the ratio reported is the median of the rounds' own
-ratios. Batches: ``accept_batch`` and ``generate`` on ``--keys`` keys (default 1M), one thread,
-median per-key time of the rounds, compared with the engine's figures from
-``PATH/TO/wsaccept bench --threads 1`` (the CLI's "engine accept_batch" and "engine generate +
-accept" rows: the Rust library on the same machine, reusing its buffers), which this script
-runs before its own rounds when ``--engine`` is given.
+ratios. Batches: ``accept_batch`` and ``generate`` (and their ``*_into`` forms, which reuse
+the caller's buffers) on ``--keys`` keys (default 1M), one thread, interleaved rounds, the best
+per-key time of each (the least disturbed, as the engine's figures are), compared with the
+engine's figures from ``PATH/TO/wsaccept bench --threads 1`` (the CLI's "engine accept_batch"
+and "engine generate + accept" rows: the Rust library on the same machine, reusing its
+buffers), which this script runs before its own rounds when ``--engine`` is given. Run it from
+any folder with the package installed (the source folder beside it has no extension).
 """
 
 from __future__ import annotations
