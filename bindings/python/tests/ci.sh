@@ -25,12 +25,12 @@ $py -m venv "$work/venv"
 
 say "Python 2/3: maturin sdist, its contents, and pip wheel from it"
 "$work/venv/bin/python" -m pip install -q -r bindings/python/requirements-build.txt
-"$work/venv/bin/maturin" sdist -q -m bindings/python/Cargo.toml -o "$work/dist"
+"$work/venv/bin/maturin" sdist -m bindings/python/Cargo.toml -o "$work/dist"
 sdist=$(ls "$work"/dist/wsaccept-*.tar.gz)
 contents=$(tar -tzf "$sdist")
 for f in pyproject.toml bindings/python/Cargo.toml bindings/python/src/lib.rs \
-    bindings/python/wsaccept/__init__.py bindings/python/wsaccept/_libwsaccept.pyi \
-    bindings/python/wsaccept/py.typed Cargo.toml Cargo.lock src/lib.rs src/backend/mod.rs; do
+    wsaccept/__init__.py wsaccept/_libwsaccept.pyi \
+    wsaccept/py.typed Cargo.toml Cargo.lock src/lib.rs src/backend/mod.rs; do
     grep -qx "wsaccept-[^/]*/$f" <<<"$contents" || {
         echo "the sdist lacks $f:"
         echo "$contents"

@@ -131,6 +131,8 @@ def test_the_gil_is_released_while_a_batch_runs():
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+# Forking a process that has threads (the parallel pool's) is the point; Python 3.12+ warns.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_forked_child_calls_after_the_parent_did():
     keys, accepts = wsaccept.generate(50_000, seed=4)
     # The parent uses the library first, parallel pool included.
