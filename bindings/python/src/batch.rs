@@ -8,10 +8,13 @@ use pyo3::marker::Ungil;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyType};
-use wsaccept::{Accept, BatchOptions, Key, KeyGen, KeyStatus, Mode, Verdict, ACCEPT_LEN, KEY_LEN};
+use wsaccept::{
+    Accept, BatchOptions, Key, KeyGen, KeyStatus, Mode, Verdict, ACCEPT_LEN, KEY_LEN,
+    PARALLEL_CUTOFF,
+};
 
 use crate::input::{check_disjoint, ByteArg, Count, Flag, OutBuffer, Seed, Threads};
-use crate::output::{new_bytes, two_bytes};
+use crate::output::{new_bytes, two_bytes, Filling};
 use crate::status::{self, BAD_ARGUMENT, RANDOM_FAILURE};
 use crate::MAX_THREADS;
 
@@ -139,12 +142,37 @@ pub(crate) fn accept_batch<'py>(
     let keys = keys.bytes();
     let n = items(keys.len(), KEY_LEN, "keys")?;
     let (out, status, invalid) = two_bytes(py, n * ACCEPT_LEN, n, |out, status| {
-        let (out, status) = (out.rest_zeroed(), status.rest_zeroed());
-        batch_checked(run(py, n, || {
-            wsaccept::accept_batch(keys, out, Some(codes(status)), &opts)
-        }))
+        let status = status.rest_zeroed();
+        if opts.threads == 1 || n < PARALLEL_CUTOFF {
+            // On this thread: in rounds through a buffer on the stack, each copied straight
+            // into the new object, whose memory is then written once (not zeroed first).
+            batch_checked(run(py, n, || accept_rounds(keys, out, status, &opts)))
+        } else {
+            let out = out.rest_zeroed();
+            batch_checked(run(py, n, || {
+                wsaccept::accept_batch(keys, out, Some(codes(status)), &opts)
+            }))
+        }
     })?;
     batch_result(py, out, status, invalid)
+}
+
+/// [`wsaccept::accept_batch`] on the calling thread, [`ROUND`] keys at a time, each round's
+/// accepts appended to `out`; `status` has one entry per key.
+fn accept_rounds(
+    keys: &[u8],
+    out: &mut Filling,
+    status: &mut [u8],
+    opts: &BatchOptions,
+) -> Result<usize, wsaccept::BatchError> {
+    let mut round = [0u8; ROUND * ACCEPT_LEN];
+    let mut invalid = 0;
+    for (keys, status) in keys.chunks(ROUND * KEY_LEN).zip(status.chunks_mut(ROUND)) {
+        let round = &mut round[..status.len() * ACCEPT_LEN];
+        invalid += wsaccept::accept_batch(keys, round, Some(codes(status)), opts)?;
+        out.push(round);
+    }
+    Ok(invalid)
 }
 
 /// Like ``accept_batch``, into the caller's buffers: ``out`` (writable, n * 28 bytes) receives

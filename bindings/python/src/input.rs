@@ -7,7 +7,7 @@
 use pyo3::buffer::PyUntypedBuffer;
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyString};
+use pyo3::types::{PyBool, PyInt, PyString};
 
 /// A bytes-like argument's bytes, readable while this value lives.
 ///
@@ -198,11 +198,15 @@ fn int_in(obj: &Borrowed<'_, '_, PyAny>, what: &str, low: i128, high: i128) -> P
             "{what} must be an int, not bool"
         )));
     }
-    let index = obj
-        .call_method0(pyo3::intern!(obj.py(), "__index__"))
-        .map_err(|_| {
-            PyTypeError::new_err(format!("{what} must be an int, not {}", type_name(obj)))
-        })?;
+    // An int as it is; anything else through its `__index__`, as `operator.index` does.
+    let index = if obj.is_instance_of::<PyInt>() {
+        (**obj).clone()
+    } else {
+        obj.call_method0(pyo3::intern!(obj.py(), "__index__"))
+            .map_err(|_| {
+                PyTypeError::new_err(format!("{what} must be an int, not {}", type_name(obj)))
+            })?
+    };
     let value = match index.extract::<i64>() {
         Ok(v) => Some(i128::from(v)),
         Err(_) => index.extract::<u64>().ok().map(i128::from),
