@@ -4,6 +4,8 @@
 //! Each type here is a `FromPyObject`, so a bad argument fails in PyO3's argument parsing with
 //! this module's message and a note naming the parameter.
 
+use core::ops::Range;
+
 use pyo3::buffer::PyUntypedBuffer;
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -93,7 +95,7 @@ impl OutBuffer {
     }
 
     /// The address range of the buffer, for [`check_disjoint`].
-    fn range(&self) -> core::ops::Range<usize> {
+    fn range(&self) -> Range<usize> {
         let start = self.export.buf_ptr() as usize;
         start..start + self.len()
     }
@@ -117,18 +119,20 @@ impl FromPyObject<'_, '_> for OutBuffer {
 /// `ValueError` if an output buffer overlaps an input or another output: the call would read
 /// what it is writing.
 pub(crate) fn check_disjoint(inputs: &[&[u8]], outputs: &[&OutBuffer]) -> PyResult<()> {
-    let ranges = inputs
+    let overlap = |a: &Range<usize>, b: &Range<usize>| {
+        !a.is_empty() && !b.is_empty() && a.start < b.end && b.start < a.end
+    };
+    let inputs: Vec<Range<usize>> = inputs
         .iter()
         .map(|b| b.as_ptr() as usize..b.as_ptr() as usize + b.len())
-        .chain(outputs.iter().map(|o| o.range()));
-    let ranges: Vec<_> = ranges.filter(|r| !r.is_empty()).collect();
-    for (i, out) in outputs.iter().map(|o| o.range()).enumerate() {
-        let at = inputs.len() + i;
-        let clash = ranges
+        .collect();
+    let outputs: Vec<Range<usize>> = outputs.iter().map(|o| o.range()).collect();
+    for (i, out) in outputs.iter().enumerate() {
+        if inputs
             .iter()
-            .enumerate()
-            .any(|(j, r)| j != at && !out.is_empty() && r.start < out.end && out.start < r.end);
-        if clash {
+            .chain(&outputs[i + 1..])
+            .any(|r| overlap(out, r))
+        {
             return Err(PyValueError::new_err(
                 "an output buffer overlaps an input or another output buffer",
             ));

@@ -189,7 +189,9 @@ def test_overlapping_buffers_are_refused():
     out = bytearray(280)
     with pytest.raises(ValueError, match="overlaps"):
         wsaccept.accept_batch_into(keys, memoryview(out), memoryview(out)[:10])
-    # Adjacent, not overlapping: fine.
+    # Empty buffers overlap nothing; adjacent ones do not overlap.
+    assert wsaccept.accept_batch_into(b"", bytearray(0), bytearray(0)) == 0
+    wsaccept.generate_into(bytearray(0), bytearray(0))
     assert wsaccept.accept_batch_into(view[:240], view[240:]) == 0
     assert bytes(view[240:]) == wsaccept.generate(10, seed=1)[1]
 
