@@ -4,7 +4,8 @@
 #   - C through pkg-config, shared (needs libwsaccept.so.0 at run time) and static (needs no
 #     libwsaccept.so: checked with readelf);
 #   - a CMake project (tests/install/) through find_package(wsaccept CONFIG): a C and a C++
-#     program against wsaccept::wsaccept and against wsaccept::wsaccept_static.
+#     program against wsaccept::wsaccept and against wsaccept::wsaccept_static;
+#   - the static library next to another Rust static library (tests/link/), in both orders.
 # Every program runs and checks the RFC 6455 sample accept. Needs cargo-c (tests/setup.sh
 # installs it), cmake, pkg-config and a C/C++ compiler.
 #
@@ -74,6 +75,22 @@ if needs_shared "$work/c_static" || readelf -d "$work/c_static" | grep -q 'NEEDE
     fail "c_static needs a shared libwsaccept"
 fi
 "$work/c_static"
+
+say "the installed libwsaccept.a next to another Rust static library, in both orders"
+# tests/link.rs does the same with the build tree's archive.
+other="$work/other"
+mkdir -p "$other/src"
+cp tests/link/other.rs "$other/src/lib.rs"
+printf '[package]\nname = "other"\nversion = "0.0.0"\nedition = "2021"\n\n[lib]\ncrate-type = ["staticlib"]\n\n[workspace]\n' \
+    >"$other/Cargo.toml"
+CARGO_TARGET_DIR="$work/other-target" cargo build --quiet --offline --release --manifest-path "$other/Cargo.toml"
+other_a="$work/other-target/release/libother.a"
+# shellcheck disable=SC2086
+for order in "$libdir/libwsaccept.a $other_a" "$other_a $libdir/libwsaccept.a"; do
+    cc -std=c11 -Wall -Werror -I"$prefix/include" tests/link/two_staticlibs.c $order $static_libs \
+        -o "$work/two_staticlibs"
+    "$work/two_staticlibs"
+done
 
 say "CMake: find_package(wsaccept $version CONFIG), C and C++ against each target"
 cmake -S tests/install -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" \
