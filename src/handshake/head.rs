@@ -16,7 +16,8 @@ use core::fmt;
 use super::tokens::is_tchar;
 
 /// A range of the caller's buffer: `start..end`, as 32-bit offsets (heads are small; the
-/// scanner caps its size limit so every offset fits).
+/// scanner caps its size limit so every offset fits). `repr(C)`: the C ABI lends these.
+#[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {
     pub start: u32,
@@ -49,6 +50,7 @@ impl Span {
 }
 
 /// One header line: the name as sent, the value with its surrounding OWS left out.
+#[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct HeaderSlot {
     pub name: Span,

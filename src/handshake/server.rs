@@ -108,34 +108,39 @@ impl Reason {
     }
 
     pub fn text(self) -> &'static str {
+        self.c_text().to_str().unwrap_or("")
+    }
+
+    /// [`Reason::text`] NUL-terminated, for the C ABI.
+    pub(crate) fn c_text(self) -> &'static core::ffi::CStr {
         use Reason::*;
         match self {
-            BareLf => "line ends in LF without CR",
-            BareCr => "CR not followed by LF",
-            ObsFold => "header line starts with whitespace (obs-fold)",
-            SpaceBeforeColon => "whitespace between header name and colon",
-            BadHeaderName => "header name is not a token",
-            BadHeaderValue => "control character in header value",
-            BadRequestLine => "malformed request line",
-            HeadTooLarge => "request head longer than the limit",
-            TooManyHeaders => "more header lines than the limit",
-            MethodNotGet => "method is not GET",
-            HttpVersion => "HTTP version is not 1.1 or a later 1.x",
-            HostMissing => "no Host header",
-            HostRepeated => "more than one Host header",
-            NoUpgradeWebsocket => "no Upgrade header with the websocket token",
-            NoConnectionUpgrade => "no Connection header with the upgrade token",
-            VersionMissing => "no Sec-WebSocket-Version header",
-            VersionRepeated => "more than one Sec-WebSocket-Version header",
-            VersionUnsupported => "Sec-WebSocket-Version is not 13",
-            KeyMissing => "no Sec-WebSocket-Key header",
-            KeyRepeated => "more than one Sec-WebSocket-Key header",
-            KeyInvalid => "Sec-WebSocket-Key is not 16 bytes of canonical base64",
-            TransferEncoding => "Transfer-Encoding on an upgrade request",
-            ContentLength => "Content-Length other than 0 on an upgrade request",
-            OriginRepeated => "more than one Origin header",
-            OriginForbidden => "Origin not allowed",
-            BufferRewound => "buffer shorter than the bytes already scanned",
+            BareLf => c"line ends in LF without CR",
+            BareCr => c"CR not followed by LF",
+            ObsFold => c"header line starts with whitespace (obs-fold)",
+            SpaceBeforeColon => c"whitespace between header name and colon",
+            BadHeaderName => c"header name is not a token",
+            BadHeaderValue => c"control character in header value",
+            BadRequestLine => c"malformed request line",
+            HeadTooLarge => c"request head longer than the limit",
+            TooManyHeaders => c"more header lines than the limit",
+            MethodNotGet => c"method is not GET",
+            HttpVersion => c"HTTP version is not 1.1 or a later 1.x",
+            HostMissing => c"no Host header",
+            HostRepeated => c"more than one Host header",
+            NoUpgradeWebsocket => c"no Upgrade header with the websocket token",
+            NoConnectionUpgrade => c"no Connection header with the upgrade token",
+            VersionMissing => c"no Sec-WebSocket-Version header",
+            VersionRepeated => c"more than one Sec-WebSocket-Version header",
+            VersionUnsupported => c"Sec-WebSocket-Version is not 13",
+            KeyMissing => c"no Sec-WebSocket-Key header",
+            KeyRepeated => c"more than one Sec-WebSocket-Key header",
+            KeyInvalid => c"Sec-WebSocket-Key is not 16 bytes of canonical base64",
+            TransferEncoding => c"Transfer-Encoding on an upgrade request",
+            ContentLength => c"Content-Length other than 0 on an upgrade request",
+            OriginRepeated => c"more than one Origin header",
+            OriginForbidden => c"Origin not allowed",
+            BufferRewound => c"buffer shorter than the bytes already scanned",
         }
     }
 
@@ -909,7 +914,7 @@ const CONTENT_TYPE: &[u8] = b"Content-Type: text/plain\r\nContent-Length: ";
 /// `Connection: close`, and the reason's text as a plain-text body.
 pub fn write_refusal(reason: Reason, out: &mut [u8]) -> Result<usize, AnswerError> {
     let status = reason.status();
-    let text = reason.text().as_bytes();
+    let text = reason.c_text().to_bytes();
     let body_len = text.len() + 1;
     let digits = [b'0' + (body_len / 10) as u8, b'0' + (body_len % 10) as u8];
     debug_assert!(body_len < 100);
