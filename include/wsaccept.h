@@ -73,6 +73,11 @@
 #define WSACCEPT_MISMATCH 0
 
 /**
+ * Bytes of one frame masking key (RFC 6455 §5.3).
+ */
+#define WSACCEPT_MASK_LEN 4
+
+/**
  * `wsaccept_handshake_result.outcome`: the head is not complete; read more, append it to the
  * same buffer, call again with the same connection state and slots.
  */
@@ -478,6 +483,21 @@ int64_t wsaccept_write_response(const char *key,
                                 int mode,
                                 char *buf,
                                 size_t buf_len);
+
+/**
+ * Fills `masks` (`n * 4` bytes) with fresh frame masking keys, one per frame a client will
+ * send (RFC 6455 §5.3: a new, unpredictable key for every frame). `seed` 0 draws from the
+ * operating system's random source (what real clients must use); any other seed gives a
+ * reproducible stream, the same on every platform and independent of the keys
+ * `wsaccept_generate` makes from that seed.
+ *
+ * Returns `WSACCEPT_OK`, `WSACCEPT_RANDOM_FAILURE` (`masks` zeroed), or another negative code
+ * (nothing written).
+ *
+ * # Safety
+ * `masks` must point to `n * 4` writable bytes (it may be NULL only when `n` is 0).
+ */
+int wsaccept_generate_masks(uint8_t *masks, size_t n, uint64_t seed);
 
 /**
  * Makes a server configuration from `options` (NULL: all defaults) and stores it in `*out`.

@@ -21,7 +21,8 @@
 //!   [`KeyStatus`] per key, a [`BatchError`] for unusable buffers, a [`Verdict`] or
 //!   [`VerifySummary`] when verifying.
 //! - **Keys to send**: [`KeyGen`] (OS randomness or a reproducible seed) fills [`Key`]s, and
-//!   their accepts with them; [`GenerateError`] when it cannot.
+//!   their accepts with them; [`GenerateError`] when it cannot. [`MaskGen`] makes the fresh
+//!   masking key every frame a client sends needs (RFC 6455 §5.3), in bulk.
 //! - **The whole response**: [`write_response`] writes `101 Switching Protocols` into a
 //!   caller's buffer ([`response_len`] says how much it needs; [`ResponseError`]).
 //! - **The server's opening handshake** (RFC 6455 §4.2), sans-I/O, no allocation:
@@ -60,6 +61,7 @@ mod ffi;
 mod handshake;
 mod key;
 mod keygen;
+mod mask;
 #[cfg(feature = "rayon")]
 mod pool;
 mod response;
@@ -88,6 +90,7 @@ pub use key::{
     ACCEPT_LEN, GUID, KEY_LEN, MAX_LENIENT_KEY_LEN,
 };
 pub use keygen::{GenerateError, KeyGen};
+pub use mask::{MaskGen, MASK_LEN};
 pub use response::{response_len, write_response, ResponseError};
 
 /// The accept for one key under the strict rules (OWS around the key is trimmed).

@@ -882,6 +882,255 @@ fn fd_flood_past_the_limit_neither_spins_nor_stops_the_server() {
     server.assert_alive();
 }
 
+/// What a capturing server saw on one connection: the request's `Host` value and the masking
+/// key of the client's close frame.
+#[derive(Debug)]
+struct Captured {
+    host: String,
+    mask: [u8; 4],
+}
+
+/// Serves one upgrade on `s` like a correct server, then reads the client's close frame:
+/// it must be a masked close (opcode 8) whose two payload bytes unmask to code 1000.
+fn capture_connection(mut s: TcpStream) -> Result<Captured, String> {
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(n @ 1..) => head.extend_from_slice(&buf[..n]),
+            other => return Err(format!("request head not read: {other:?}")),
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let header = |name: &str| {
+        head.split("\r\n").skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    };
+    let host = header("Host").ok_or("no Host header")?;
+    let key = header("Sec-WebSocket-Key").ok_or("no Sec-WebSocket-Key header")?;
+    let reply = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {}\r\n\r\n",
+        reference_accept(&key)
+    );
+    s.write_all(reply.as_bytes()).map_err(|e| e.to_string())?;
+    let mut frame = [0u8; 8];
+    s.read_exact(&mut frame)
+        .map_err(|e| format!("close frame: {e}"))?;
+    if frame[0] != 0x88 || frame[1] != 0x82 {
+        return Err(format!("not a masked 2-byte close frame: {frame:02x?}"));
+    }
+    let mask = [frame[2], frame[3], frame[4], frame[5]];
+    if [frame[6] ^ mask[0], frame[7] ^ mask[1]] != [0x03, 0xe8] {
+        return Err(format!(
+            "close payload does not unmask to 1000: {frame:02x?}"
+        ));
+    }
+    let _ = s.write_all(&[0x88, 0x02, 0x03, 0xe8]);
+    Ok(Captured { host, mask })
+}
+
+/// A WebSocket server listening on every address of `addrs` with one port (`port`, or one the
+/// kernel picks when 0) for `connections` connections in all; each connection's
+/// [`capture_connection`] result is sent on the channel. None if the port cannot be bound on
+/// all of them. The loadgen is built first, so no connection waits on the build.
+fn capturing_server(
+    addrs: &[&str],
+    port: u16,
+    connections: usize,
+) -> Option<(u16, mpsc::Receiver<Result<Captured, String>>)> {
+    examples();
+    let listeners = (0..20).find_map(|_| {
+        let first = std::net::TcpListener::bind((addrs[0], port)).ok()?;
+        let port = first.local_addr().unwrap().port();
+        let mut all = vec![first];
+        for addr in &addrs[1..] {
+            all.push(std::net::TcpListener::bind((*addr, port)).ok()?);
+        }
+        Some((port, all))
+    })?;
+    let (port, listeners) = listeners;
+    let (tx, rx) = mpsc::channel();
+    let left = Arc::new(std::sync::atomic::AtomicUsize::new(connections));
+    for listener in listeners {
+        let (tx, left) = (tx.clone(), Arc::clone(&left));
+        // Blocking accepts with no deadline of its own: the test's loadgen run has one. A
+        // listener that gets none of the connections blocks until the test process ends.
+        thread::spawn(move || {
+            while left.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+                let Ok((s, _)) = listener.accept() else {
+                    continue;
+                };
+                left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                let tx = tx.clone();
+                thread::spawn(move || {
+                    let _ = tx.send(capture_connection(s));
+                });
+            }
+        });
+    }
+    Some((port, rx))
+}
+
+/// Runs the loadgen against `host` `port` and collects what the capturing server saw of its
+/// `n` connections, asserting that every handshake passed on both sides.
+fn loadgen_captured(
+    host: &str,
+    port: &str,
+    rx: mpsc::Receiver<Result<Captured, String>>,
+    n: usize,
+    extra: &[&str],
+) -> Vec<Captured> {
+    let mut cmd = Command::new(examples().join("loadgen"));
+    // These runs check what is sent, not how fast: a long handshake timeout keeps a loaded
+    // machine (this server spawns a thread per connection) from failing them.
+    cmd.args([host, port, &n.to_string(), "--timeout-ms", "60000"])
+        .args(extra);
+    let out = run(cmd, Duration::from_secs(300));
+    assert!(out.ok(), "loadgen {host} {port} failed: {}", out.describe());
+    assert!(
+        out.stdout.contains(&format!("verified: {n}/{n}")),
+        "{}",
+        out.describe()
+    );
+    (0..n)
+        .map(|i| {
+            rx.recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("connection {i} of {n} never reached the server"))
+                .unwrap_or_else(|e| panic!("connection {i} of {n}: {e}"))
+        })
+        .collect()
+}
+
+/// RFC 6455 §5.3: every frame a client sends is masked with a fresh, unpredictable key. Over
+/// 10,000 close frames (one per connection, over IPv6 loopback) 32-bit keys drawn at random
+/// repeat with probability about 1% for one pair, so more than two of a kind, or more than
+/// three repeated keys, or a zero key, means the keys are not fresh random draws.
+#[test]
+fn loadgen_masks_every_frame_with_a_fresh_random_key() {
+    const N: usize = 10_000;
+    let (port, rx) = capturing_server(&["::1"], 0, N).expect("bind [::1]");
+    let seen = loadgen_captured("::1", &port.to_string(), rx, N, &[]);
+    let mut counts = std::collections::HashMap::new();
+    for c in &seen {
+        assert_eq!(c.host, format!("[::1]:{port}"));
+        *counts.entry(c.mask).or_insert(0usize) += 1;
+    }
+    assert!(!counts.contains_key(&[0; 4]), "a zero masking key was sent");
+    let repeated: Vec<_> = counts.iter().filter(|(_, &k)| k > 1).collect();
+    assert!(
+        repeated.len() <= 3 && repeated.iter().all(|(_, &k)| k <= 2),
+        "masking keys repeat beyond chance: {repeated:?}"
+    );
+}
+
+/// `--seed` makes the masks reproducible, as it does the keys: the same seed gives the same
+/// masks (as a set: connections reach the server in any order), another seed others.
+#[test]
+fn loadgen_seeded_masks_are_reproducible() {
+    const N: usize = 300;
+    let masks = |seed: &str| {
+        let (port, rx) = capturing_server(&["127.0.0.1"], 0, N).expect("bind 127.0.0.1");
+        let mut m: Vec<[u8; 4]> =
+            loadgen_captured("127.0.0.1", &port.to_string(), rx, N, &["--seed", seed])
+                .iter()
+                .map(|c| c.mask)
+                .collect();
+        m.sort();
+        m
+    };
+    let (a, b, other) = (masks("9"), masks("9"), masks("10"));
+    assert_eq!(a, b, "the same seed gave other masks");
+    let common = a.iter().filter(|m| other.binary_search(m).is_ok()).count();
+    assert!(common <= 1, "seeds 9 and 10 share {common} of {N} masks");
+}
+
+/// A TCP service name from /etc/services with a port of 1024 or more that both loopback
+/// addresses can bind now, with a capturing server on it.
+fn service_with_capturing_server(
+    connections: usize,
+) -> Option<(String, u16, mpsc::Receiver<Result<Captured, String>>)> {
+    let services = std::fs::read_to_string("/etc/services").ok()?;
+    services.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let name = fields.next()?;
+        let port: u16 = fields.next()?.strip_suffix("/tcp")?.parse().ok()?;
+        if name.starts_with('#') || port < 1024 {
+            return None;
+        }
+        let (port, rx) = capturing_server(&["127.0.0.1"], port, connections)?;
+        Some((name.to_string(), port, rx))
+    })
+}
+
+/// RFC 9112 §3.2 and RFC 3986 §3.2.2: `Host` is the host as a URI has it (an IPv6 literal in
+/// brackets) and the port as a number; the default port 80 may be left out.
+#[test]
+fn loadgen_writes_host_as_rfc9112_says_for_every_address_form() {
+    const N: usize = 3;
+    let check = |host: &str, port: &str, rx, want: &str| {
+        for c in loadgen_captured(host, port, rx, N, &[]) {
+            assert_eq!(c.host, want, "loadgen {host} {port}");
+        }
+    };
+    let (port, rx) = capturing_server(&["::1"], 0, N).expect("bind [::1]");
+    check("::1", &port.to_string(), rx, &format!("[::1]:{port}"));
+    let (port, rx) = capturing_server(&["::1"], 0, N).expect("bind [::1]");
+    check("[::1]", &port.to_string(), rx, &format!("[::1]:{port}"));
+    // localhost may resolve to either loopback address first: listen on both.
+    let (port, rx) = capturing_server(&["127.0.0.1", "::1"], 0, N).expect("bind loopback");
+    check(
+        "localhost",
+        &port.to_string(),
+        rx,
+        &format!("localhost:{port}"),
+    );
+    let (service, port, rx) =
+        service_with_capturing_server(N).expect("no bindable service name in /etc/services");
+    check("127.0.0.1", &service, rx, &format!("127.0.0.1:{port}"));
+    match capturing_server(&["127.0.0.1"], 80, N) {
+        Some((_, rx)) => check("127.0.0.1", "http", rx, "127.0.0.1"),
+        None => eprintln!("SKIPPED the default-port case: port 80 cannot be bound here"),
+    }
+}
+
+/// A host that is not a host name, an IPv4 address or an IPv6 literal would break the
+/// request's Host line (or add lines to it): refused before any connection, exit 2.
+#[test]
+fn loadgen_refuses_hosts_that_would_break_the_host_line() {
+    for host in [
+        "",
+        "[]",
+        "a b",
+        "evil\r\nX-Injected: 1",
+        "host:80",
+        "user@host",
+        "[127.0.0.1]",
+        "[::1",
+        "::1%",
+        "fe80::1%a b",
+        "h/x",
+    ] {
+        let mut cmd = Command::new(examples().join("loadgen"));
+        cmd.args([host, "9", "1"]);
+        let out = run(cmd, Duration::from_secs(10));
+        assert_eq!(
+            out.status.and_then(|s| s.code()),
+            Some(2),
+            "host {host:?}: {}",
+            out.describe()
+        );
+        assert!(
+            out.stderr.contains("loadgen:"),
+            "host {host:?}: {}",
+            out.describe()
+        );
+    }
+}
+
 /// The accept for `key`, computed here with the `sha1` and `base64` crates (not the library
 /// under test), so that a broken-server variant differs from a good response only where meant.
 fn reference_accept(key: &str) -> String {

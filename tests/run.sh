@@ -2,8 +2,8 @@
 # The whole test suite, on a fresh machine: installs what the tests need (Python and Node
 # WebSocket peers, pytest, cargo-c), builds the release library, then runs every Rust test
 # (unit, integration, property, CLI, C/C++ ABI, example-peer and dependency-tree tests), the
-# C/C++ install test (cargo cinstall + pkg-config and CMake consumers) and the Python package's
-# tests against a fresh `pip install` of it.
+# C/C++ install test (cargo cinstall + pkg-config and CMake consumers) and the Python extension
+# module's tests against fresh installs of it (pip from the repository, and its sdist's wheel).
 #
 #   bash tests/run.sh
 set -euo pipefail
@@ -37,13 +37,7 @@ say "install: cargo cinstall into a temporary prefix, pkg-config and CMake consu
 # second full release build of the tests in .ci/run).
 CARGO_TARGET_DIR="$PWD/target/cinstall" bash tests/install.sh
 
-say "Python: pip install ./bindings/python into a fresh venv, pytest against the installed package"
-venv=target/py-venv
-rm -rf "$venv"
-python3 -m venv "$venv"
-"$venv/bin/python" -m pip install -q --upgrade pip
-# Its own cargo target directory: the package builds the library with other features than the
-# workspace build, and would otherwise make target/release rebuild.
-CARGO_TARGET_DIR="$PWD/target/python" "$venv/bin/python" -m pip install -q ./bindings/python \
-    -r bindings/python/requirements-test.txt
-"$venv/bin/python" -m pytest -q bindings/python
+say "Python: the extension module built by pip and from its sdist, tested in fresh venvs (bindings/python/tests/ci.sh)"
+# Its own cargo target directory (target/python): the package builds the library with other
+# features than the workspace build, and would otherwise make target/release rebuild.
+CARGO_TARGET_DIR="$PWD/target/python" bash bindings/python/tests/ci.sh

@@ -38,6 +38,7 @@ inline constexpr std::size_t accept_len = WSACCEPT_ACCEPT_LEN;
 /// has a `key_t` (<sys/types.h>), and `using namespace wsaccept;` would make it ambiguous.
 using key_array = std::array<char, WSACCEPT_KEY_LEN>;
 using accept_array = std::array<char, WSACCEPT_ACCEPT_LEN>;
+using mask_array = std::array<std::uint8_t, WSACCEPT_MASK_LEN>;
 static_assert(sizeof(key_array) == WSACCEPT_KEY_LEN, "key_array must be exactly 24 bytes");
 static_assert(sizeof(accept_array) == WSACCEPT_ACCEPT_LEN, "accept_array must be exactly 28 bytes");
 
@@ -220,6 +221,16 @@ inline result<std::pair<std::vector<key_array>, std::vector<accept_array>>> gene
     status s = generate(detail::slot_ptr(keys), detail::slot_ptr(accepts), n, seed);
     if (s != status::ok) return s;
     return std::make_pair(std::move(keys), std::move(accepts));
+}
+
+/// n fresh frame masking keys (RFC 6455 5.3), one per frame to send. seed 0 = OS randomness,
+/// otherwise reproducible (and independent of the keys generate() makes from that seed).
+inline result<std::vector<mask_array>> generate_masks(std::size_t n, std::uint64_t seed) {
+    std::vector<mask_array> masks(n);
+    status s = detail::to_status(wsaccept_generate_masks(
+        n == 0 ? nullptr : masks.front().data(), n, seed));
+    if (s != status::ok) return s;
+    return masks;
 }
 
 /// Writes the 101 response into buf[0..len); returns its length. `protocol` empty = none.

@@ -14,7 +14,13 @@
  * network loop itself does no hashing. Prints handshakes/s and mismatches; exits 0
  * only if all N handshakes completed and every accept verified.
  *
- * --seed S makes the keys reproducible (seed 0, the default, uses OS randomness).
+ * Every frame it sends (the close frame that ends each connection) is masked with its own
+ * key (RFC 6455 5.3), made in bulk by wsaccept_generate_masks() with the keys. HOST may be
+ * a name, an IPv4 address or an IPv6 literal (bare or in brackets); PORT a number or a
+ * service name. The Host header is written as RFC 9112 3.2 says: the IPv6 literal in
+ * brackets, the port as the number it resolved to, left out when it is 80.
+ *
+ * --seed S makes the keys and masks reproducible (seed 0, the default, uses OS randomness).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -66,7 +73,7 @@ struct slot {
     int fd;           /* -1 when free */
     size_t index;     /* which of the N handshakes */
     enum phase phase;
-    char req[512];
+    char req[1024]; /* the fixed lines and a Host value of up to 3 * 255 + 8 bytes */
     size_t req_len, req_off;
     char resp[MAX_RESPONSE];
     size_t resp_len;
@@ -92,6 +99,7 @@ static int epfd;
 static struct addrinfo *target;
 static const char *host_hdr;
 static const char *keys;   /* N * 24 */
+static const uint8_t *masks; /* N * 4: the masking key of connection i's close frame */
 static char *received;     /* N * 28, filled from the responses */
 static uint8_t *completed; /* N flags: a 101 with a well-formed accept arrived */
 static size_t n_done, n_ok, n_fail[F_COUNT];
@@ -244,10 +252,11 @@ static void on_response(struct slot *s, size_t head_len)
     n_ok++;
     n_done++;
 
-    /* Close like a real client: a masked close frame (1000), then wait for the
-     * server to close the TCP connection first (RFC 6455 7.1.1), which keeps
-     * TIME_WAIT on the server side instead of eating our ephemeral ports. */
-    static const uint8_t close_frame[] = {0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8};
+    /* Close like a real client: a close frame (1000) masked with this connection's own key,
+     * then wait for the server to close the TCP connection first (RFC 6455 7.1.1), which
+     * keeps TIME_WAIT on the server side instead of eating our ephemeral ports. */
+    const uint8_t *m = masks + s->index * WSACCEPT_MASK_LEN;
+    const uint8_t close_frame[] = {0x88, 0x82, m[0], m[1], m[2], m[3], 0x03 ^ m[0], 0xe8 ^ m[1]};
     if (send(s->fd, close_frame, sizeof close_frame, MSG_NOSIGNAL) != (ssize_t)sizeof close_frame) {
         slot_release(s);
         return;
@@ -320,11 +329,91 @@ static void usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s HOST PORT N [--seed S] [--concurrency C] [--timeout-ms T]\n"
-            "  --seed S          reproducible keys (0 = OS randomness, the default)\n"
+            "  --seed S          reproducible keys and masks (0 = OS randomness, the default)\n"
             "  --concurrency C   connections open at once (default %d, capped by fd limit)\n"
             "  --timeout-ms T    per-connection handshake timeout (default 10000)\n",
             argv0, DEFAULT_CONCURRENCY);
     exit(2);
+}
+
+/* Whether c may stand in a host name or a zone ID as written here: RFC 3986's unreserved
+ * characters. Anything else (a space, CR, LF, ':', '@', '/') could break or inject into the
+ * request's Host line, so it is refused before any connection opens. */
+static int is_host_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* Splits HOST as given on the command line into what getaddrinfo takes (`lookup`, brackets
+ * removed) and whether it is an IPv6 literal. Returns 0, or -1 if it is no host. */
+static int parse_host(const char *host, char *lookup, size_t lookup_len, int *is_ipv6)
+{
+    size_t len = strlen(host);
+    int bracketed = len >= 2 && host[0] == '[' && host[len - 1] == ']';
+    if (bracketed) {
+        host++;
+        len -= 2;
+    }
+    if (len == 0 || len >= lookup_len)
+        return -1;
+    memcpy(lookup, host, len);
+    lookup[len] = '\0';
+    /* An IPv6 literal, with an optional zone ID after '%' (RFC 6874). */
+    char addr[INET6_ADDRSTRLEN + 1];
+    const char *zone = strchr(lookup, '%');
+    size_t addr_len = zone ? (size_t)(zone - lookup) : len;
+    struct in6_addr in6;
+    if (addr_len < sizeof addr) {
+        memcpy(addr, lookup, addr_len);
+        addr[addr_len] = '\0';
+        if (inet_pton(AF_INET6, addr, &in6) == 1) {
+            if (zone) {
+                if (zone[1] == '\0')
+                    return -1;
+                for (const char *z = zone + 1; *z; z++)
+                    if (!is_host_char(*z))
+                        return -1;
+            }
+            *is_ipv6 = 1;
+            return 0;
+        }
+    }
+    if (bracketed)
+        return -1; /* brackets hold only an IPv6 literal */
+    for (const char *c = lookup; *c; c++)
+        if (!is_host_char(*c))
+            return -1;
+    *is_ipv6 = 0;
+    return 0;
+}
+
+/* The Host header's value (RFC 9112 3.2, RFC 3986 3.2.2) for `lookup` as parse_host gave it and
+ * the address it resolved to: an IPv6 literal in brackets (a zone ID's '%' written "%25"),
+ * then ":port" with the resolved port number, left out for the default port 80. */
+static void host_header(const char *lookup, int is_ipv6, const struct sockaddr *sa, char *out,
+                        size_t out_len)
+{
+    unsigned port = sa->sa_family == AF_INET6
+                        ? ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port)
+                        : ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+    size_t o = 0;
+    if (is_ipv6)
+        out[o++] = '[';
+    for (const char *c = lookup; *c && o + 4 < out_len; c++) {
+        if (*c == '%') {
+            memcpy(out + o, "%25", 3);
+            o += 3;
+        } else {
+            out[o++] = *c;
+        }
+    }
+    if (is_ipv6)
+        out[o++] = ']';
+    if (port != 80)
+        snprintf(out + o, out_len - o, ":%u", port);
+    else
+        out[o] = '\0';
 }
 
 static unsigned long long parse_num(const char *s, const char *argv0)
@@ -362,15 +451,23 @@ int main(int argc, char **argv)
     if (positional != 3 || n == 0 || concurrency == 0 || timeout_ms <= 0)
         usage(argv[0]);
 
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
-    int gai = getaddrinfo(host, port, &hints, &target);
-    if (gai != 0) {
-        fprintf(stderr, "loadgen: %s:%s: %s\n", host, port, gai_strerror(gai));
+    char lookup[256];
+    int is_ipv6;
+    if (parse_host(host, lookup, sizeof lookup, &is_ipv6) != 0) {
+        fprintf(stderr, "loadgen: %s is not a host name, an IPv4 address or an IPv6 literal\n",
+                host);
         return 2;
     }
-    char hostport[300];
-    snprintf(hostport, sizeof hostport, "%s:%s", host, port);
-    host_hdr = hostport;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+    int gai = getaddrinfo(lookup, port, &hints, &target);
+    if (gai != 0) {
+        fprintf(stderr, "loadgen: %s port %s: %s\n", host, port, gai_strerror(gai));
+        return 2;
+    }
+    /* "[" + 255 bytes with every '%' as "%25" + "]:65535" fits. */
+    static char host_value[3 * sizeof lookup + 16];
+    host_header(lookup, is_ipv6, target->ai_addr, host_value, sizeof host_value);
+    host_hdr = host_value;
 
     /* Every open connection is a descriptor: raise the soft limit to the hard one
      * and keep concurrency below it, so N can be far above the limit. */
@@ -388,13 +485,14 @@ int main(int argc, char **argv)
         concurrency = n;
 
     char *gen_keys = malloc(n * WSACCEPT_KEY_LEN);
+    uint8_t *gen_masks = malloc(n * WSACCEPT_MASK_LEN);
     char *expected = malloc(n * WSACCEPT_ACCEPT_LEN);
     received = calloc(n, WSACCEPT_ACCEPT_LEN);
     completed = calloc(n, 1);
     int8_t *result = malloc(n);
     struct slot *slots = calloc(concurrency, sizeof *slots);
     struct epoll_event *events = calloc(concurrency, sizeof *events);
-    if (!gen_keys || !expected || !received || !completed || !result || !slots || !events) {
+    if (!gen_keys || !gen_masks || !expected || !received || !completed || !result || !slots || !events) {
         fprintf(stderr, "loadgen: out of memory for %zu connections\n", n);
         return 1;
     }
@@ -406,8 +504,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "loadgen: wsaccept_generate: %s\n", wsaccept_strerror(rc));
         return 1;
     }
+    /* A masking key for every frame to be sent, from the same seed (another stream). */
+    rc = wsaccept_generate_masks(gen_masks, n, seed);
+    if (rc < 0) {
+        fprintf(stderr, "loadgen: wsaccept_generate_masks: %s\n", wsaccept_strerror(rc));
+        return 1;
+    }
     double t_gen = now_s() - t0;
     keys = gen_keys;
+    masks = gen_masks;
 
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) {

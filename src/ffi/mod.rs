@@ -318,6 +318,7 @@ fn status_text(status: c_int) -> &'static CStr {
 
 // After the macros, so the exports can use them.
 mod accept;
+mod client;
 mod server;
 
 /// The library version, e.g. `"0.2.0"`: a static NUL-terminated string, never NULL.
@@ -372,6 +373,7 @@ mod decls;
 #[cfg(test)]
 mod tests {
     use super::accept::*;
+    use super::client::*;
     use super::*;
 
     /// Each declaration in `tests/common/capi.rs` has its export's exact type (a difference is
@@ -401,6 +403,7 @@ mod tests {
                 WSACCEPT_PROTOCOL_HEADER_OVERHEAD,
             ),
             (d::WSACCEPT_RESPONSE_BUF_LEN, WSACCEPT_RESPONSE_BUF_LEN),
+            (d::WSACCEPT_MASK_LEN, WSACCEPT_MASK_LEN),
         ];
         for (declared, defined) in sizes {
             assert_eq!(declared, defined);

@@ -345,6 +345,42 @@ static void test_generate(void) {
     CHECK_EQ(wsaccept_generate(k1, a1, SIZE_MAX / 28 + 1, 1), WSACCEPT_BAD_ARGUMENT);
 }
 
+static void test_generate_masks(void) {
+    CHECK_EQ(wsaccept_generate_masks(NULL, 0, 0), WSACCEPT_OK);
+    CHECK_EQ(wsaccept_generate_masks(NULL, 0, 5), WSACCEPT_OK);
+    enum { N = 4096 };
+    static uint8_t m1[N * WSACCEPT_MASK_LEN], m2[N * WSACCEPT_MASK_LEN];
+    static char keys[N * 24];
+    CHECK_EQ(wsaccept_generate_masks(m1, N, 42), WSACCEPT_OK);
+    CHECK_EQ(wsaccept_generate_masks(m2, N, 42), WSACCEPT_OK);
+    CHECK(memcmp(m1, m2, sizeof m1) == 0); /* a seed reproduces its masks */
+    CHECK_EQ(wsaccept_generate_masks(m2, N, 43), WSACCEPT_OK);
+    CHECK(memcmp(m1, m2, sizeof m1) != 0);
+    /* the masks of a seed are not the random bytes behind its keys: no 4-byte mask of seed 42
+     * is any 4-byte window of its first 16 keys' text (a shared stream would repeat bytes) */
+    CHECK_EQ(wsaccept_generate(keys, NULL, N, 42), WSACCEPT_OK);
+    CHECK(memcmp(m1, keys, 4) != 0);
+    /* OS randomness: different on each call, and no zero key among 4096 */
+    CHECK_EQ(wsaccept_generate_masks(m1, N, 0), WSACCEPT_OK);
+    CHECK_EQ(wsaccept_generate_masks(m2, N, 0), WSACCEPT_OK);
+    CHECK(memcmp(m1, m2, sizeof m1) != 0);
+    size_t zero = 0;
+    for (size_t i = 0; i < N; i++)
+        zero += memcmp(m1 + i * 4, "\0\0\0\0", 4) == 0;
+    CHECK_EQ(zero, 0);
+    /* unaligned */
+    char *odd = odd_alloc(3 * WSACCEPT_MASK_LEN);
+    CHECK_EQ(wsaccept_generate_masks((uint8_t *)odd, 3, 7), WSACCEPT_OK);
+    CHECK_EQ(wsaccept_generate_masks(m1, 3, 7), WSACCEPT_OK);
+    CHECK(memcmp(odd, m1, 3 * WSACCEPT_MASK_LEN) == 0);
+    odd_free(odd);
+    /* errors: nothing written */
+    CHECK_EQ(wsaccept_generate_masks(NULL, 1, 1), WSACCEPT_NULL_POINTER);
+    memset(m1, 0xAB, 8);
+    CHECK_EQ(wsaccept_generate_masks(m1, SIZE_MAX / 4 + 1, 1), WSACCEPT_BAD_ARGUMENT);
+    CHECK(m1[0] == 0xAB && m1[7] == 0xAB);
+}
+
 static void test_scattered(void) {
     CHECK_EQ(wsaccept_accept_scattered(NULL, NULL, 0, NULL, NULL, WSACCEPT_MODE_STRICT, 1), 0);
     CHECK_EQ(wsaccept_accept_scattered(NULL, NULL, 0, NULL, NULL, WSACCEPT_MODE_LENIENT, 0), 0);
@@ -636,6 +672,7 @@ int main(void) {
     test_accept_batch();
     test_verify_batch();
     test_generate();
+    test_generate_masks();
     test_scattered();
     test_write_response();
     test_threads();

@@ -17,6 +17,7 @@ pub const WSACCEPT_MAX_THREADS: usize = 256;
 pub const WSACCEPT_RESPONSE_LEN: usize = 129;
 pub const WSACCEPT_PROTOCOL_HEADER_OVERHEAD: usize = 26;
 pub const WSACCEPT_RESPONSE_BUF_LEN: usize = 256;
+pub const WSACCEPT_MASK_LEN: usize = 4;
 pub const WSACCEPT_MODE_STRICT: c_int = 0;
 pub const WSACCEPT_MODE_LENIENT: c_int = 1;
 pub const WSACCEPT_MATCH: c_int = 1;
@@ -79,6 +80,7 @@ macro_rules! wsaccept_capi_functions {
                 threads: usize,
             ) -> i64;
             fn wsaccept_generate(keys: *mut c_char, accepts: *mut c_char, n: usize, seed: u64) -> c_int;
+            fn wsaccept_generate_masks(masks: *mut u8, n: usize, seed: u64) -> c_int;
             fn wsaccept_write_response(
                 key: *const c_char,
                 key_len: usize,

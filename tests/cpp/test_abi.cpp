@@ -123,6 +123,13 @@ static void test_batches() {
     CHECK(std::equal(g3->first.begin(), g3->first.end(), g1->first.begin()));
     auto os1 = wsaccept::generate(4, 0), os2 = wsaccept::generate(4, 0);
     CHECK(os1.ok() && os2.ok() && os1->first != os2->first);
+
+    // masking keys: reproducible per seed, fresh from the OS
+    auto m1 = wsaccept::generate_masks(64, 5), m2 = wsaccept::generate_masks(64, 5);
+    CHECK(m1.ok() && m2.ok() && *m1 == *m2 && m1->size() == 64);
+    auto m3 = wsaccept::generate_masks(64, 0), m4 = wsaccept::generate_masks(64, 0);
+    CHECK(m3.ok() && m4.ok() && *m3 != *m4);
+    CHECK(wsaccept::generate_masks(0, 0).ok());
 }
 
 static void test_scattered() {

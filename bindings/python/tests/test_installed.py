@@ -1,4 +1,5 @@
-"""What ``pip install ./bindings/python`` promises: the module carries its own library."""
+"""What ``pip install ./bindings/python`` promises: the package carries its own native code
+(the extension module, the wsaccept library linked in)."""
 
 import os
 import subprocess
@@ -42,3 +43,20 @@ def test_import_from_any_folder_without_environment(tmp_path):
     accept, path = out.split(" ", 1)
     assert accept == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
     assert Path(path) == wsaccept.library_path()
+
+
+def test_installed_extension_is_one_abi3_build():
+    """The extension module is the abi3 build (one wheel for CPython 3.11 and later), from a
+    wheel tagged cp311-abi3, and has its stubs beside it."""
+    if not installed():
+        import pytest
+
+        pytest.skip("running against the source tree (not installed)")
+    from importlib import metadata
+
+    assert wsaccept.library_path().name == "_libwsaccept.abi3.so"
+    package_dir = Path(wsaccept.__file__).resolve().parent
+    assert (package_dir / "_libwsaccept.pyi").is_file()
+    wheel = metadata.distribution("wsaccept").read_text("WHEEL") or ""
+    tags = [line.split(":", 1)[1].strip() for line in wheel.splitlines() if line.startswith("Tag:")]
+    assert tags and all(t.startswith("cp311-abi3-") for t in tags), tags
