@@ -78,6 +78,39 @@
 #define WSACCEPT_MASK_LEN 4
 
 /**
+ * `wsaccept_handshake_result.outcome`: the head is not complete; read more, append it to the
+ * same buffer, call again with the same connection state and slots.
+ */
+#define WSACCEPT_HANDSHAKE_NEED_MORE 0
+
+/**
+ * `wsaccept_handshake_result.outcome`: the 101 is in the response buffer; after sending it the
+ * connection speaks WebSocket, starting with the bytes after `head_len`.
+ */
+#define WSACCEPT_HANDSHAKE_ACCEPTED 1
+
+/**
+ * `wsaccept_handshake_result.outcome`: the refusal is in the response buffer; send it, then
+ * close the connection.
+ */
+#define WSACCEPT_HANDSHAKE_REFUSED 2
+
+/**
+ * Header slots a connection needs for the default header-count limit.
+ */
+#define WSACCEPT_DEFAULT_MAX_HEADERS 64
+
+/**
+ * The default head-size limit (8 KiB).
+ */
+#define WSACCEPT_DEFAULT_MAX_HEAD 8192
+
+/**
+ * Size of `wsaccept_server_conn` in 64-bit words.
+ */
+#define WSACCEPT_SERVER_CONN_WORDS 17
+
+/**
  * Status codes. Every function returns `WSACCEPT_OK` (0) or a non-negative count on success
  * and one of the negative codes below on failure. The four key codes (-2..-5) are also the
  * per-item values in batch `status`/`result` arrays.
@@ -126,6 +159,140 @@ typedef enum wsaccept_status {
      */
     WSACCEPT_RANDOM_FAILURE = -9,
 } wsaccept_status;
+
+/**
+ * A server configuration (opaque): made by `wsaccept_server_new`, read-only afterwards (any
+ * number of threads may use it at once), freed by `wsaccept_server_free`.
+ */
+typedef struct wsaccept_server wsaccept_server;
+
+/**
+ * What `wsaccept_server_new` builds the server from. Zero-initialise it, then set what you
+ * need: zeros mean the defaults (8 KiB heads, 64 header lines, no subprotocol, any origin, no
+ * extension).
+ */
+typedef struct wsaccept_server_options {
+    /**
+     * The longest head accepted; 0: `WSACCEPT_DEFAULT_MAX_HEAD`.
+     */
+    size_t max_head;
+    /**
+     * The most header lines accepted; 0: `WSACCEPT_DEFAULT_MAX_HEADERS`.
+     */
+    size_t max_headers;
+    /**
+     * `n_subprotocols` NUL-terminated tokens, in preference order (copied).
+     */
+    const char *const *subprotocols;
+    size_t n_subprotocols;
+    /**
+     * `n_origins` NUL-terminated origins that may connect (copied); with `n_origins == 0` any.
+     */
+    const char *const *origins;
+    size_t n_origins;
+    /**
+     * Non-zero: accept the first valid permessage-deflate offer (RFC 7692), with the four
+     * parameters below (window bits 8..=15, 0 for no limit).
+     */
+    int deflate;
+    int deflate_server_no_context_takeover;
+    int deflate_client_no_context_takeover;
+    int deflate_server_max_window_bits;
+    int deflate_client_max_window_bits;
+} wsaccept_server_options;
+
+/**
+ * One connection's handshake state (opaque, caller-allocated, e.g. inside the connection's
+ * struct). Set up by `wsaccept_server_conn_init` before the first call for a connection.
+ * Its contents are private: only `wsaccept_server_conn_init` and the handshake call touch them.
+ */
+typedef struct wsaccept_server_conn {
+    uint64_t opaque[WSACCEPT_SERVER_CONN_WORDS];
+} wsaccept_server_conn;
+
+/**
+ * A range `start..end` of the caller's request buffer.
+ */
+typedef struct wsaccept_span {
+    uint32_t start;
+    uint32_t end;
+} wsaccept_span;
+
+/**
+ * One header line's name and value (without surrounding spaces/tabs) in the request buffer.
+ * The caller lends an array of these per connection; the library fills them.
+ */
+typedef struct wsaccept_header_slot {
+    struct wsaccept_span name;
+    struct wsaccept_span value;
+} wsaccept_header_slot;
+
+/**
+ * The answer to one request (or to the bytes read so far).
+ */
+typedef struct wsaccept_handshake_result {
+    /**
+     * `WSACCEPT_HANDSHAKE_NEED_MORE`, `_ACCEPTED` or `_REFUSED`.
+     */
+    int outcome;
+    /**
+     * The response's status: 101, or 400 / 403 / 405 / 426 / 431 / 505; 0 when more is needed.
+     */
+    int http_status;
+    /**
+     * Why it was refused (`wsaccept_reason_text`); 0 otherwise.
+     */
+    int reason;
+    /**
+     * Bytes of the response written at the start of the response buffer.
+     */
+    size_t response_len;
+    /**
+     * Accepted: the head's length; the bytes after it are the client's first frames.
+     */
+    size_t head_len;
+    /**
+     * Accepted: header slots filled.
+     */
+    size_t headers;
+    struct wsaccept_span target;
+    struct wsaccept_span host;
+    /**
+     * Accepted and `has_origin`: the Origin header's value.
+     */
+    struct wsaccept_span origin;
+    int has_origin;
+    struct wsaccept_span key;
+    /**
+     * Index of the selected subprotocol in the options' list, or -1 for none.
+     */
+    int subprotocol;
+    /**
+     * Non-zero when permessage-deflate was agreed, with these parameters (window bits 0: not
+     * in the response, 15 applies).
+     */
+    int deflate;
+    int deflate_server_no_context_takeover;
+    int deflate_client_no_context_takeover;
+    int deflate_server_max_window_bits;
+    int deflate_client_max_window_bits;
+} wsaccept_handshake_result;
+
+/**
+ * One connection's complete request head in a batch, its response buffer, and the answer.
+ */
+typedef struct wsaccept_handshake_job {
+    const char *request;
+    size_t request_len;
+    char *response;
+    size_t response_cap;
+    /**
+     * Out: `WSACCEPT_OK`, or the failure for this job alone (`WSACCEPT_NULL_POINTER`,
+     * `WSACCEPT_BUFFER_TOO_SMALL`); `result` is written only when it is `WSACCEPT_OK`.
+     */
+    int status;
+    struct wsaccept_handshake_result result;
+} wsaccept_handshake_job;
 
 #ifdef __cplusplus
 extern "C" {
@@ -331,6 +498,98 @@ int64_t wsaccept_write_response(const char *key,
  * `masks` must point to `n * 4` writable bytes (it may be NULL only when `n` is 0).
  */
 int wsaccept_generate_masks(uint8_t *masks, size_t n, uint64_t seed);
+
+/**
+ * Makes a server configuration from `options` (NULL: all defaults) and stores it in `*out`.
+ * Returns `WSACCEPT_OK`, `WSACCEPT_NULL_POINTER`, or `WSACCEPT_BAD_ARGUMENT` (a subprotocol
+ * that is not a token, window bits outside 8..=15). The lists are copied: they may be freed
+ * after the call. This is the only server call that allocates.
+ *
+ * # Safety
+ * `options` must be NULL or point to a valid `wsaccept_server_options` whose lists hold the
+ * counts of valid NUL-terminated strings they claim; `out` must be valid for one write.
+ */
+int wsaccept_server_new(const struct wsaccept_server_options *options,
+                        struct wsaccept_server **out);
+
+/**
+ * Frees a configuration from `wsaccept_server_new` (NULL: nothing). No call may be using it.
+ *
+ * # Safety
+ * `server` must be NULL or a pointer from `wsaccept_server_new` not freed before.
+ */
+void wsaccept_server_free(struct wsaccept_server *server);
+
+/**
+ * The response buffer length that never gets `WSACCEPT_BUFFER_TOO_SMALL` with this
+ * configuration, or a negative status (`WSACCEPT_NULL_POINTER`).
+ *
+ * # Safety
+ * `server` must be NULL or a live pointer from `wsaccept_server_new`.
+ */
+int64_t wsaccept_server_response_buf_len(const struct wsaccept_server *server);
+
+/**
+ * Sets up `conn` for a new connection's handshake (also to reuse it for the next one).
+ *
+ * # Safety
+ * `server` must be a live pointer from `wsaccept_server_new`; `conn` must be valid for writes
+ * of a `wsaccept_server_conn`.
+ */
+int wsaccept_server_conn_init(const struct wsaccept_server *server,
+                              struct wsaccept_server_conn *conn);
+
+/**
+ * Reads what `buf` (`len` bytes: everything read on the connection so far, the earlier bytes
+ * unchanged) adds, and answers once the head is complete or can no longer be valid: the 101 or
+ * the refusal is written into `out` (`out_len` bytes; `wsaccept_server_response_buf_len` is
+ * always enough) and described in `*result`. `slots` (`n_slots`, e.g.
+ * `WSACCEPT_DEFAULT_MAX_HEADERS`) are the connection's: pass the same ones at every call; their
+ * number limits the header lines too. Returns `WSACCEPT_OK` (then `*result` is written),
+ * `WSACCEPT_NULL_POINTER`, `WSACCEPT_BAD_ARGUMENT` (`conn` not initialised) or
+ * `WSACCEPT_BUFFER_TOO_SMALL` (nothing written to `out` or `*result`). Never allocates.
+ *
+ * # Safety
+ * `server` live; `conn` initialised by `wsaccept_server_conn_init` and used by one thread at a
+ * time; `buf`, `slots`, `out` valid for their lengths and not overlapping; `result` writable.
+ */
+int wsaccept_server_handshake(const struct wsaccept_server *server,
+                              struct wsaccept_server_conn *conn,
+                              const char *buf,
+                              size_t len,
+                              struct wsaccept_header_slot *slots,
+                              size_t n_slots,
+                              char *out,
+                              size_t out_len,
+                              struct wsaccept_handshake_result *result);
+
+/**
+ * The text of a refusal reason code (`wsaccept_handshake_result.reason`): static,
+ * NUL-terminated, never NULL.
+ *
+ * # Safety
+ * Always safe to call. The string must not be freed or written.
+ */
+const char *wsaccept_reason_text(int reason);
+
+/**
+ * Answers the complete heads of `n` connections in one call (an event loop's wakeup): each
+ * job gets its own `status` and `result`, as `wsaccept_server_handshake` would give them
+ * (an incomplete head: `WSACCEPT_HANDSHAKE_NEED_MORE`); the accepts of all accepted requests
+ * are computed together by the multi-buffer backend, on the calling thread. `slots` are
+ * scratch space reused per job (their number limits the header lines). Returns `WSACCEPT_OK`
+ * or, for unusable arguments (nothing written), `WSACCEPT_NULL_POINTER` /
+ * `WSACCEPT_BAD_ARGUMENT`. Never allocates.
+ *
+ * # Safety
+ * `server` live; `jobs` valid for `n` jobs whose buffers are valid for their lengths; no
+ * buffer overlaps another.
+ */
+int wsaccept_server_handshake_batch(const struct wsaccept_server *server,
+                                    struct wsaccept_handshake_job *jobs,
+                                    size_t n,
+                                    struct wsaccept_header_slot *slots,
+                                    size_t n_slots);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -25,6 +25,13 @@
 //!   masking key every frame a client sends needs (RFC 6455 §5.3), in bulk.
 //! - **The whole response**: [`write_response`] writes `101 Switching Protocols` into a
 //!   caller's buffer ([`response_len`] says how much it needs; [`ResponseError`]).
+//! - **The server's opening handshake** (RFC 6455 §4.2), sans-I/O, no allocation:
+//!   [`ServerConfig::handshake`] takes the bytes a connection has read and writes the 101 or
+//!   the right refusal ([`Outcome`], [`Reason`]); [`ServerHandshake::parse`] with
+//!   [`write_accept`] / [`write_refusal`] for a server that decides itself;
+//!   [`ServerConfig::handshake_batch`] for many connections at once. The head scanner
+//!   ([`HeadScanner`]) and the list readers ([`has_token`], [`extension_offers`],
+//!   [`DeflateParams`]) are public too.
 //! - **Key rules alone**: [`parse_strict`], [`parse_lenient`], [`check_strict`], [`trim_ows`],
 //!   and the sizes [`KEY_LEN`], [`ACCEPT_LEN`], [`MAX_LENIENT_KEY_LEN`], [`GUID`].
 //! - **Backends** (the engine batches run on, chosen from the CPU once per process):
@@ -51,6 +58,7 @@ mod batch;
 mod compute;
 #[cfg(feature = "capi")]
 mod ffi;
+mod handshake;
 mod key;
 mod keygen;
 mod mask;
@@ -63,6 +71,19 @@ pub use backend::{Backend, BackendEnvError, BackendKind};
 pub use batch::{
     accept_batch, accept_keys, accept_scattered, verify_batch, BatchError, BatchOptions, Verdict,
     VerifySummary, PARALLEL_CUTOFF,
+};
+pub use handshake::head::{
+    HeadError, HeadErrorKind, HeadKind, HeadScanner, HeaderSlot, HttpVersion, Scan, Span,
+    StartLine, DEFAULT_MAX_HEAD,
+};
+pub use handshake::server::{
+    write_accept, write_refusal, write_switching, AnswerError, ConfigError, HandshakeJob,
+    Negotiated, Outcome, Parsed, Reason, Request, RequestInfo, ServerConfig, ServerHandshake,
+    Status, DEFAULT_MAX_HEADERS, MAX_REFUSAL_LEN,
+};
+pub use handshake::tokens::{
+    extension_offers, has_token, is_token, DeflateParams, ExtensionOffer, ExtensionParam,
+    DEFLATE_RESPONSE_MAX, PERMESSAGE_DEFLATE, WINDOW_BITS_ANY,
 };
 pub use key::{
     check_strict, parse_lenient, parse_strict, trim_ows, Key, KeyError, KeyStatus, Mode,

@@ -267,6 +267,13 @@ fn c_server() -> Server {
     Server::start("C server", cmd)
 }
 
+/// The C server with `--batch`: the heads complete in one wakeup answered by one batch call.
+fn c_batch_server() -> Server {
+    let mut cmd = Command::new(examples().join("server"));
+    cmd.args(["--batch", "0"]);
+    Server::start("C server --batch", cmd)
+}
+
 /// Sends raw bytes and returns everything the server says until it closes the connection.
 fn raw_exchange(port: u16, request: &[u8]) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -287,6 +294,53 @@ fn upgrade_request(extra_headers: &str) -> String {
 
 fn status_line(reply: &str) -> &str {
     reply.lines().next().unwrap_or("")
+}
+
+#[test]
+fn batch_server_serves_python_and_node_clients_and_refuses_bad_requests() {
+    require_python_websockets();
+    require_node_ws();
+    let mut server = c_batch_server();
+    for (client, interpreter, ok) in [
+        ("client.py", python(), "python client: OK 20"),
+        ("client.mjs", "node".to_string(), "node client: OK 20"),
+    ] {
+        let mut cmd = Command::new(interpreter);
+        cmd.arg(peers().join(client))
+            .arg(server.port.to_string())
+            .arg("20");
+        let out = run(cmd, Duration::from_secs(60));
+        assert!(
+            out.ok() && out.stdout.contains(ok),
+            "{client} against --batch: {}\nserver stderr:\n{}",
+            out.describe(),
+            server.stderr()
+        );
+    }
+    for (request, want) in [
+        (
+            upgrade_request("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
+                .replace("Version: 13", "Version: 8"),
+            "HTTP/1.1 426 ",
+        ),
+        (upgrade_request(""), "HTTP/1.1 400 "),
+        (
+            upgrade_request(&format!("X-Filler: {}\r\n", "a".repeat(9000))),
+            "HTTP/1.1 431 ",
+        ),
+    ] {
+        let reply = raw_exchange(server.port, request.as_bytes());
+        assert!(reply.starts_with(want), "{want}: {reply:?}");
+    }
+    let reply = raw_exchange(
+        server.port,
+        upgrade_request("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n").as_bytes(),
+    );
+    assert!(
+        reply.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+        "{reply:?}"
+    );
+    server.assert_alive();
 }
 
 #[test]

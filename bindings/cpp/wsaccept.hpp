@@ -252,6 +252,92 @@ inline result<std::string> response(std::string_view key, std::string_view proto
     return out;
 }
 
+/// The server's opening handshake (RFC 6455 §4.2). A `server` owns one configuration (made
+/// once, shared read-only by any number of threads); each connection keeps a `connection`
+/// (its state and header slots, no allocation per call) and calls `server::handshake` with
+/// everything read so far, until the result is not `need_more`:
+///
+///   wsaccept::server srv = std::move(wsaccept::server::make(opts)).value();
+///   wsaccept::connection conn(srv);
+///   auto r = srv.handshake(conn, buf, len, out, out_len);   // result<wsaccept_handshake_result>
+///   if (r && r->outcome != WSACCEPT_HANDSHAKE_NEED_MORE) send(out, r->response_len);
+class connection;
+
+class server {
+  public:
+    /// Builds a configuration; a zero-initialised `wsaccept_server_options` means defaults.
+    static result<server> make(const wsaccept_server_options &options = {}) noexcept {
+        wsaccept_server *raw = nullptr;
+        int rc = wsaccept_server_new(&options, &raw);
+        if (rc != WSACCEPT_OK) return detail::to_status(rc);
+        return server(raw);
+    }
+
+    server() noexcept = default;
+    server(server &&other) noexcept : raw_(std::exchange(other.raw_, nullptr)) {}
+    server &operator=(server &&other) noexcept {
+        if (this != &other) {
+            wsaccept_server_free(raw_);
+            raw_ = std::exchange(other.raw_, nullptr);
+        }
+        return *this;
+    }
+    server(const server &) = delete;
+    server &operator=(const server &) = delete;
+    ~server() { wsaccept_server_free(raw_); }
+
+    const wsaccept_server *get() const noexcept { return raw_; }
+
+    /// A response buffer of this length is always enough.
+    std::size_t response_buf_len() const noexcept {
+        std::int64_t n = wsaccept_server_response_buf_len(raw_);
+        return n < 0 ? 0 : static_cast<std::size_t>(n);
+    }
+
+    /// One call per read: `buf[0..len)` is everything read on the connection so far.
+    inline result<wsaccept_handshake_result> handshake(connection &conn, const char *buf,
+                                                       std::size_t len, char *out,
+                                                       std::size_t out_len) const noexcept;
+
+    /// The complete heads of many connections in one call; each job gets its status/result.
+    result<std::size_t> handshake_batch(wsaccept_handshake_job *jobs, std::size_t n) const noexcept {
+        std::array<wsaccept_header_slot, WSACCEPT_DEFAULT_MAX_HEADERS> slots{};
+        int rc = wsaccept_server_handshake_batch(raw_, jobs, n, slots.data(), slots.size());
+        if (rc != WSACCEPT_OK) return detail::to_status(rc);
+        return n;
+    }
+
+  private:
+    explicit server(wsaccept_server *raw) noexcept : raw_(raw) {}
+    wsaccept_server *raw_ = nullptr;
+};
+
+/// One connection's handshake state and header slots (fixed size, no allocation).
+class connection {
+  public:
+    explicit connection(const server &srv) noexcept { reset(srv); }
+    /// Ready for a new handshake (a new connection in the same slot).
+    void reset(const server &srv) noexcept { wsaccept_server_conn_init(srv.get(), &state_); }
+
+  private:
+    friend class server;
+    wsaccept_server_conn state_{};
+    std::array<wsaccept_header_slot, WSACCEPT_DEFAULT_MAX_HEADERS> slots_{};
+};
+
+inline result<wsaccept_handshake_result> server::handshake(connection &conn, const char *buf,
+                                                           std::size_t len, char *out,
+                                                           std::size_t out_len) const noexcept {
+    wsaccept_handshake_result r{};
+    int rc = wsaccept_server_handshake(raw_, &conn.state_, buf, len, conn.slots_.data(),
+                                       conn.slots_.size(), out, out_len, &r);
+    if (rc != WSACCEPT_OK) return detail::to_status(rc);
+    return r;
+}
+
+/// The text of a refusal reason (`wsaccept_handshake_result::reason`).
+inline std::string_view reason_text(int reason) noexcept { return wsaccept_reason_text(reason); }
+
 }  // namespace wsaccept
 
 #endif  // C++17

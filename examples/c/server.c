@@ -1,7 +1,15 @@
 /*
  * server.c - a small epoll WebSocket echo server built on libwsaccept.
  *
- * Usage: server PORT        (PORT 0 picks a free port; the chosen one is printed)
+ * Usage: server [--batch] PORT   (PORT 0 picks a free port; the chosen one is printed)
+ *
+ * The opening handshake is the library's (wsaccept_server_handshake: the request read so far
+ * in, the 101 or the right refusal out); this file has no HTTP parser of its own. With
+ * --batch, the heads that completed in one epoll wakeup are answered by one
+ * wsaccept_server_handshake_batch call after the wakeup's events (a head counts as complete at
+ * its blank line or when 8 KiB have arrived; until then nothing checks it, so a head that never
+ * ends is answered 408 at the deadline). On SIGINT or SIGTERM the server prints its CPU time
+ * (getrusage) and handshake counts to stderr and exits.
  *
  * Listens on 127.0.0.1 only. Prints "listening on 127.0.0.1:PORT" once ready, so a
  * test harness can start it on port 0 and read the real port back (no port races).
@@ -38,11 +46,11 @@
 
 #include "wsaccept.h"
 
-#include "http.h"
-
-/* RFC 6455 does not bound the handshake; 8 KiB is what most servers allow and far
- * more than any real client sends. Past it we answer 431 rather than buffer more. */
-#define MAX_REQUEST 8192
+/* RFC 6455 does not bound the handshake; 8 KiB (the library's default limit) is what most
+ * servers allow and far more than any real client sends. Past it the library answers 431. */
+#define MAX_REQUEST WSACCEPT_DEFAULT_MAX_HEAD
+/* Room for any response the handshake writes with the default configuration. */
+#define RESPONSE_CAP 512
 /* Largest frame payload we accept; bigger frames get close code 1009 (too big). */
 #define MAX_PAYLOAD (1u << 20)
 /* Stop reading from a client once this much of our output is still unsent. */
@@ -73,6 +81,9 @@ struct conn {
     uint32_t events; /* current epoll interest, to avoid redundant epoll_ctl calls */
     int64_t deadline; /* monotonic ms; 0 = none */
     int fragmented;  /* inside a fragmented data message (continuations expected) */
+    int queued;      /* --batch: its complete head waits for this wakeup's batch call */
+    wsaccept_server_conn hs;                                /* the handshake's state */
+    wsaccept_header_slot slots[WSACCEPT_DEFAULT_MAX_HEADERS]; /* its header lines */
 };
 
 static int epfd = -1;
@@ -83,6 +94,11 @@ static int spare_fd = -1; /* kept open so we can still accept-and-drop at EMFILE
 static int listen_fd = -1;
 static int listener_paused; /* listener out of the epoll interest: no descriptor to spare */
 static unsigned long n_handshakes, n_rejected, n_dropped;
+static wsaccept_server *server; /* the handshake configuration: defaults, no subprotocol */
+static int batch_mode;
+static struct conn *queued[256]; /* --batch: heads completed in this wakeup */
+static size_t n_queued;
+static volatile sig_atomic_t stop_requested;
 
 static int64_t now_ms(void)
 {
@@ -208,158 +224,31 @@ static void begin_close(struct conn *c, const void *data, size_t len)
 
 /* ------------------------------------------------------------------ HTTP part */
 
-static void http_error(struct conn *c, int code, const char *reason, const char *extra_hdrs,
-                       const char *detail)
+/* The one refusal the library does not write: the head did not arrive in time. */
+static void request_timeout(struct conn *c)
 {
-    char buf[1024];
-    char body[512];
-    int blen = snprintf(body, sizeof body, "%d %s%s%s\n", code, reason, detail ? ": " : "",
-                        detail ? detail : "");
-    if (blen < 0 || (size_t)blen >= sizeof body)
-        blen = (int)strlen(body);
-    int n = snprintf(buf, sizeof buf,
-                     "HTTP/1.1 %d %s\r\n"
-                     "Content-Type: text/plain\r\n"
-                     "Content-Length: %d\r\n"
-                     "%s"
-                     "Connection: close\r\n"
-                     "\r\n"
-                     "%s",
-                     code, reason, blen, extra_hdrs ? extra_hdrs : "", body);
-    if (n < 0 || (size_t)n >= sizeof buf)
-        n = 0;
+    static const char RESPONSE[] = "HTTP/1.1 408 Request Timeout\r\n"
+                                   "Content-Type: text/plain\r\n"
+                                   "Content-Length: 20\r\n"
+                                   "Connection: close\r\n"
+                                   "\r\n"
+                                   "request not in time\n";
     n_rejected++;
-    begin_close(c, buf, (size_t)n);
+    begin_close(c, RESPONSE, sizeof RESPONSE - 1);
 }
 
-static int is_tchar(unsigned char ch)
+/* Acts on the library's answer: queue the 101 and keep what followed the head (the client
+ * may pipeline its first frames right behind it), or queue the refusal and close. */
+static void apply_handshake(struct conn *c, const wsaccept_handshake_result *r, const char *resp)
 {
-    /* RFC 9110 token characters: header names must consist of these. */
-    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
-        return 1;
-    return ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
-}
-
-/*
- * Parse a complete request head in c->in[0..head_len) (ending in CRLF CRLF).
- * On success switches to ST_WS and queues the 101; otherwise queues an error.
- */
-static void handle_request(struct conn *c, size_t head_len)
-{
-    char *p = c->in;
-    char *end = c->in + head_len;
-
-    /* Request line: METHOD SP target SP HTTP/1.x CRLF */
-    char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
-    char *sp1 = memchr(p, ' ', (size_t)(eol - p));
-    char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
-    if (!sp1 || !sp2 || sp2 == sp1 + 1) {
-        http_error(c, 400, "Bad Request", NULL, "malformed request line");
+    if (r->outcome == WSACCEPT_HANDSHAKE_REFUSED) {
+        n_rejected++;
+        begin_close(c, resp, r->response_len);
         return;
     }
-    if (sp1 - p != 3 || memcmp(p, "GET", 3) != 0) { /* methods are case-sensitive */
-        http_error(c, 405, "Method Not Allowed", "Allow: GET\r\n", "WebSocket needs GET");
-        return;
-    }
-    const char *ver = sp2 + 1;
-    size_t vlen = (size_t)(eol - ver);
-    /* RFC 6455 requires HTTP/1.1 or higher; we speak 1.x only. */
-    if (vlen != 8 || memcmp(ver, "HTTP/1.", 7) != 0 || ver[7] < '1' || ver[7] > '9') {
-        http_error(c, 400, "Bad Request", NULL, "HTTP/1.1 or later required");
-        return;
-    }
-
-    int upgrade_ok = 0, connection_ok = 0, version_seen = 0, version_ok = 0;
-    int host_count = 0, key_count = 0;
-    const char *key = NULL;
-    size_t key_len = 0;
-
-    for (p = eol + 2; p < end - 2; p = eol + 2) { /* end-2: the final empty line */
-        eol = memmem(p, (size_t)(end - p), "\r\n", 2);
-        if (is_ows(*p)) { /* obs-fold: deprecated and a smuggling vector (RFC 9112) */
-            http_error(c, 400, "Bad Request", NULL, "folded header line");
-            return;
-        }
-        char *colon = memchr(p, ':', (size_t)(eol - p));
-        if (!colon || colon == p) {
-            http_error(c, 400, "Bad Request", NULL, "malformed header line");
-            return;
-        }
-        for (char *q = p; q < colon; q++) {
-            if (!is_tchar((unsigned char)*q)) { /* also rejects "Name : value" */
-                http_error(c, 400, "Bad Request", NULL, "invalid header name");
-                return;
-            }
-        }
-        size_t name_len = (size_t)(colon - p);
-        char *v = colon + 1, *vend = eol;
-        while (v < vend && is_ows(*v))
-            v++;
-        while (vend > v && is_ows(vend[-1]))
-            vend--;
-        size_t v_len = (size_t)(vend - v);
-        for (char *q = v; q < vend; q++) {
-            if (*q == '\0' || *q == '\r' || *q == '\n') {
-                http_error(c, 400, "Bad Request", NULL, "control character in header");
-                return;
-            }
-        }
-
-#define NAME_IS(lit) (name_len == sizeof(lit) - 1 && strncasecmp(p, lit, name_len) == 0)
-        if (NAME_IS("Host")) {
-            host_count++;
-        } else if (NAME_IS("Upgrade")) {
-            upgrade_ok |= list_has_token(v, v_len, "websocket");
-        } else if (NAME_IS("Connection")) {
-            connection_ok |= list_has_token(v, v_len, "upgrade");
-        } else if (NAME_IS("Sec-WebSocket-Version")) {
-            /* Several version headers could disagree; only accept one plain "13". */
-            version_ok = !version_seen && v_len == 2 && memcmp(v, "13", 2) == 0;
-            version_seen++;
-        } else if (NAME_IS("Sec-WebSocket-Key")) {
-            key_count++;
-            key = v;
-            key_len = v_len;
-        }
-#undef NAME_IS
-    }
-
-    if (host_count != 1) {
-        http_error(c, 400, "Bad Request", NULL, "exactly one Host header required");
-        return;
-    }
-    if (!upgrade_ok || !connection_ok) {
-        /* Not a WebSocket request at all: 426 tells a plain HTTP client what we speak. */
-        http_error(c, 426, "Upgrade Required",
-                   "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n",
-                   "this is a WebSocket endpoint");
-        return;
-    }
-    if (!version_ok) {
-        /* RFC 6455 4.2.2: advertise the versions we do support. */
-        http_error(c, 426, "Upgrade Required", "Sec-WebSocket-Version: 13\r\n",
-                   "Sec-WebSocket-Version must be 13");
-        return;
-    }
-    if (key_count != 1) {
-        http_error(c, 400, "Bad Request", NULL,
-                   key_count ? "duplicate Sec-WebSocket-Key" : "missing Sec-WebSocket-Key");
-        return;
-    }
-
-    /* The library validates the key (strict RFC 6455 rules) and writes the whole 101
-     * response with its Sec-WebSocket-Accept; no subprotocol is offered. */
-    char resp[WSACCEPT_RESPONSE_BUF_LEN];
-    int64_t n = wsaccept_write_response(key, key_len, NULL, 0, WSACCEPT_MODE_STRICT, resp,
-                                        sizeof resp);
-    if (n < 0) {
-        char detail[160];
-        snprintf(detail, sizeof detail, "invalid Sec-WebSocket-Key (%s)",
-                 wsaccept_strerror((int)n));
-        http_error(c, 400, "Bad Request", NULL, detail);
-        return;
-    }
-    out_append(c, resp, (size_t)n);
+    out_append(c, resp, r->response_len);
+    memmove(c->in, c->in + r->head_len, c->in_len - r->head_len);
+    c->in_len -= r->head_len;
     c->state = ST_WS;
     c->deadline = 0; /* WebSocket connections may idle as long as they like */
     n_handshakes++;
@@ -532,6 +421,55 @@ static size_t ws_process(struct conn *c)
 
 /* ------------------------------------------------------------------- I/O loop */
 
+/* Frames in c->in: answer what is complete, keep the rest. */
+static void ws_input(struct conn *c)
+{
+    size_t used = ws_process(c);
+    memmove(c->in, c->in + used, c->in_len - used);
+    c->in_len -= used;
+    if (c->in_len == 0 && c->in_cap > MAX_REQUEST) {
+        /* Give back the room a large frame needed; idle connections stay small. */
+        char *p = realloc(c->in, MAX_REQUEST);
+        if (p) {
+            c->in = p;
+            c->in_cap = MAX_REQUEST;
+        }
+    }
+}
+
+/* --batch: one library call answers every head that completed in this wakeup. */
+static void flush_batch(void)
+{
+    if (n_queued == 0)
+        return;
+    static wsaccept_handshake_job jobs[sizeof queued / sizeof queued[0]];
+    static char responses[sizeof queued / sizeof queued[0]][RESPONSE_CAP];
+    static wsaccept_header_slot slots[WSACCEPT_DEFAULT_MAX_HEADERS];
+    for (size_t i = 0; i < n_queued; i++) {
+        jobs[i].request = queued[i]->in;
+        jobs[i].request_len = queued[i]->in_len;
+        jobs[i].response = responses[i];
+        jobs[i].response_cap = RESPONSE_CAP;
+    }
+    int rc = wsaccept_server_handshake_batch(server, jobs, n_queued, slots,
+                                             WSACCEPT_DEFAULT_MAX_HEADERS);
+    for (size_t i = 0; i < n_queued; i++) {
+        struct conn *c = queued[i];
+        c->queued = 0;
+        if (rc != WSACCEPT_OK || jobs[i].status != WSACCEPT_OK) {
+            conn_free(c); /* cannot happen: every argument is valid */
+            continue;
+        }
+        if (jobs[i].result.outcome == WSACCEPT_HANDSHAKE_NEED_MORE)
+            continue; /* not a head after all (a blank line inside a bigger one is not) */
+        apply_handshake(c, &jobs[i].result, responses[i]);
+        if (c->state == ST_WS)
+            ws_input(c);
+        conn_flush(c);
+    }
+    n_queued = 0;
+}
+
 static void on_readable(struct conn *c)
 {
     if (c->state == ST_LINGER) {
@@ -564,37 +502,33 @@ static void on_readable(struct conn *c)
     c->in_len += (size_t)n;
 
     if (c->state == ST_HTTP) {
-        /* Search only near the new bytes: the terminator may straddle two reads. */
-        size_t from = c->in_len - (size_t)n;
-        from = from >= 3 ? from - 3 : 0;
-        char *t = memmem(c->in + from, c->in_len - from, "\r\n\r\n", 4);
-        if (!t) {
-            if (c->in_len == c->in_cap)
-                http_error(c, 431, "Request Header Fields Too Large", NULL,
-                           "request exceeds 8 KiB");
+        if (batch_mode) {
+            /* Search only near the new bytes: the blank line may straddle two reads. */
+            size_t from = c->in_len - (size_t)n;
+            from = from >= 3 ? from - 3 : 0;
+            int complete = memmem(c->in + from, c->in_len - from, "\r\n\r\n", 4) != NULL;
+            if (!c->queued && (complete || c->in_len == c->in_cap)) {
+                c->queued = 1;
+                queued[n_queued++] = c;
+            }
+            return; /* answered after this wakeup's events, in one batch call */
+        }
+        wsaccept_handshake_result r;
+        char resp[RESPONSE_CAP];
+        if (wsaccept_server_handshake(server, &c->hs, c->in, c->in_len, c->slots,
+                                      WSACCEPT_DEFAULT_MAX_HEADERS, resp, sizeof resp,
+                                      &r) != WSACCEPT_OK) {
+            conn_free(c); /* cannot happen: RESPONSE_CAP holds every response */
+            return;
+        }
+        if (r.outcome == WSACCEPT_HANDSHAKE_NEED_MORE) {
             conn_flush(c);
             return;
         }
-        size_t head = (size_t)(t - c->in) + 4;
-        handle_request(c, head);
-        /* Keep whatever followed the request: a client may pipeline its first
-         * frames right behind the handshake. */
-        memmove(c->in, c->in + head, c->in_len - head);
-        c->in_len -= head;
+        apply_handshake(c, &r, resp);
     }
-    if (c->state == ST_WS) {
-        size_t used = ws_process(c);
-        memmove(c->in, c->in + used, c->in_len - used);
-        c->in_len -= used;
-        if (c->in_len == 0 && c->in_cap > MAX_REQUEST) {
-            /* Give back the room a large frame needed; idle connections stay small. */
-            char *p = realloc(c->in, MAX_REQUEST);
-            if (p) {
-                c->in = p;
-                c->in_cap = MAX_REQUEST;
-            }
-        }
-    }
+    if (c->state == ST_WS)
+        ws_input(c);
     conn_flush(c);
 }
 
@@ -703,6 +637,7 @@ static void on_accept(int lfd)
         c->state = ST_HTTP;
         c->deadline = now_ms() + HANDSHAKE_TIMEOUT_MS;
         c->events = EPOLLIN;
+        wsaccept_server_conn_init(server, &c->hs);
         struct epoll_event ev = {.events = c->events, .data.fd = fd};
         if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
             free(in);
@@ -723,8 +658,8 @@ static void sweep(int64_t now)
     for (int fd = 0; fd <= max_fd; fd++) {
         struct conn *c = conns[fd];
         if (c && c->deadline && now >= c->deadline) {
-            if (c->state == ST_HTTP) {
-                http_error(c, 408, "Request Timeout", NULL, NULL);
+            if (c->state == ST_HTTP && !c->queued) {
+                request_timeout(c);
                 c->deadline = now + LINGER_MS; /* one last try to say why */
                 conn_flush(c);
             } else {
@@ -750,18 +685,48 @@ static int listen_on(int port)
     return fd;
 }
 
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* What the server spent, for measuring handshake cost under loadgen. */
+static void print_usage(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    fprintf(stderr,
+            "server cpu: user %ld.%06ld s, system %ld.%06ld s; handshakes %lu, refused %lu (%s)\n",
+            (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec,
+            (long)ru.ru_stime.tv_usec, n_handshakes, n_rejected,
+            batch_mode ? "batch" : "one call per read");
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s PORT   (0 = any free port)\n", argv[0]);
+    int argi = 1;
+    if (argc == 3 && strcmp(argv[1], "--batch") == 0) {
+        batch_mode = 1;
+        argi = 2;
+    }
+    if (argc != argi + 1) {
+        fprintf(stderr, "usage: %s [--batch] PORT   (0 = any free port)\n", argv[0]);
         return 2;
     }
     char *endp;
-    long port = strtol(argv[1], &endp, 10);
-    if (*argv[1] == '\0' || *endp != '\0' || port < 0 || port > 65535) {
-        fprintf(stderr, "bad port: %s\n", argv[1]);
+    long port = strtol(argv[argi], &endp, 10);
+    if (*argv[argi] == '\0' || *endp != '\0' || port < 0 || port > 65535) {
+        fprintf(stderr, "bad port: %s\n", argv[argi]);
         return 2;
     }
+    if (wsaccept_server_new(NULL, &server) != WSACCEPT_OK) {
+        fprintf(stderr, "wsaccept_server_new failed\n");
+        return 1;
+    }
+    struct sigaction sa_stop = {.sa_handler = on_stop};
+    sigaction(SIGINT, &sa_stop, NULL);
+    sigaction(SIGTERM, &sa_stop, NULL);
     /* Writes to a reset peer must fail with EPIPE, not kill the server. */
     signal(SIGPIPE, SIG_IGN);
 
@@ -796,6 +761,10 @@ int main(int argc, char **argv)
     int64_t next_sweep = now_ms() + 1000;
     for (;;) {
         int n = epoll_wait(epfd, events, 256, 1000);
+        if (stop_requested) {
+            print_usage();
+            return 0;
+        }
         if (n < 0 && errno != EINTR) {
             perror("epoll_wait");
             return 1;
@@ -822,6 +791,7 @@ int main(int argc, char **argv)
             if (c && (ev & (EPOLLIN | EPOLLHUP)))
                 on_readable(c);
         }
+        flush_batch();
         int64_t now = now_ms();
         if (now >= next_sweep) {
             sweep(now);

@@ -319,6 +319,7 @@ fn status_text(status: c_int) -> &'static CStr {
 // After the macros, so the exports can use them.
 mod accept;
 mod client;
+mod server;
 
 /// The library version, e.g. `"0.2.0"`: a static NUL-terminated string, never NULL.
 ///
