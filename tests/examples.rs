@@ -890,6 +890,9 @@ struct Captured {
     mask: [u8; 4],
 }
 
+/// What a capturing server sends for each connection it served: the capture or what went wrong.
+type Captures = mpsc::Receiver<Result<Captured, String>>;
+
 /// Serves one upgrade on `s` like a correct server, then reads the client's close frame:
 /// it must be a masked close (opcode 8) whose two payload bytes unmask to code 1000.
 fn capture_connection(mut s: TcpStream) -> Result<Captured, String> {
@@ -937,11 +940,7 @@ fn capture_connection(mut s: TcpStream) -> Result<Captured, String> {
 /// kernel picks when 0) for `connections` connections in all; each connection's
 /// [`capture_connection`] result is sent on the channel. None if the port cannot be bound on
 /// all of them. The loadgen is built first, so no connection waits on the build.
-fn capturing_server(
-    addrs: &[&str],
-    port: u16,
-    connections: usize,
-) -> Option<(u16, mpsc::Receiver<Result<Captured, String>>)> {
+fn capturing_server(addrs: &[&str], port: u16, connections: usize) -> Option<(u16, Captures)> {
     examples();
     let listeners = (0..20).find_map(|_| {
         let first = std::net::TcpListener::bind((addrs[0], port)).ok()?;
@@ -980,7 +979,7 @@ fn capturing_server(
 fn loadgen_captured(
     host: &str,
     port: &str,
-    rx: mpsc::Receiver<Result<Captured, String>>,
+    rx: Captures,
     n: usize,
     extra: &[&str],
 ) -> Vec<Captured> {
@@ -1050,9 +1049,7 @@ fn loadgen_seeded_masks_are_reproducible() {
 
 /// A TCP service name from /etc/services with a port of 1024 or more that both loopback
 /// addresses can bind now, with a capturing server on it.
-fn service_with_capturing_server(
-    connections: usize,
-) -> Option<(String, u16, mpsc::Receiver<Result<Captured, String>>)> {
+fn service_with_capturing_server(connections: usize) -> Option<(String, u16, Captures)> {
     let services = std::fs::read_to_string("/etc/services").ok()?;
     services.lines().find_map(|line| {
         let mut fields = line.split_whitespace();
