@@ -328,6 +328,12 @@ fn batch_server_serves_python_and_node_clients_and_refuses_bad_requests() {
             upgrade_request(&format!("X-Filler: {}\r\n", "a".repeat(9000))),
             "HTTP/1.1 431 ",
         ),
+        // An unfinished head with a bare LF is refused as soon as it is read, not at the
+        // handshake timeout (raw_exchange waits 5 s, the timeout is 10 s).
+        (
+            "GET /chat HTTP/1.1\nHost: 127.0.0.1\r\n".to_string(),
+            "HTTP/1.1 400 ",
+        ),
     ] {
         let reply = raw_exchange(server.port, request.as_bytes());
         assert!(reply.starts_with(want), "{want}: {reply:?}");

@@ -507,11 +507,15 @@ static void on_readable(struct conn *c)
             size_t from = c->in_len - (size_t)n;
             from = from >= 3 ? from - 3 : 0;
             int complete = memmem(c->in + from, c->in_len - from, "\r\n\r\n", 4) != NULL;
-            if (!c->queued && (complete || c->in_len == c->in_cap)) {
-                c->queued = 1;
-                queued[n_queued++] = c;
+            if (complete || c->in_len == c->in_cap) {
+                if (!c->queued) {
+                    c->queued = 1;
+                    queued[n_queued++] = c;
+                }
+                return; /* answered after this wakeup's events, in one batch call */
             }
-            return; /* answered after this wakeup's events, in one batch call */
+            /* Not complete: the resumable call below looks at the new bytes only and answers
+             * at once a head that can no longer become valid (a bare LF, obs-fold, ...). */
         }
         wsaccept_handshake_result r;
         char resp[RESPONSE_CAP];
