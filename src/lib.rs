@@ -45,7 +45,6 @@
 mod accept;
 mod backend;
 mod batch;
-mod compute;
 #[cfg(feature = "capi")]
 mod ffi;
 mod key;
@@ -70,9 +69,14 @@ pub use response::{response_len, write_response, ResponseError};
 /// The accept for one key under the strict rules (OWS around the key is trimmed).
 #[inline]
 pub fn accept(key: impl AsRef<[u8]>) -> Result<Accept, KeyError> {
-    let key = parse_strict(key.as_ref())?;
+    // `parse_strict`'s rules, with the key check done beside the hash (the first problem by
+    // position is worked out only for a key the quick check flags).
+    let trimmed = trim_ows(key.as_ref());
+    let key: &[u8; KEY_LEN] = trimmed
+        .try_into()
+        .map_err(|_| KeyError::Length { len: trimmed.len() })?;
     let mut out = Accept::ZEROED;
-    compute::accept_24(key, &mut out.0);
+    backend::accept_strict(key, &mut out.0)?;
     Ok(out)
 }
 
@@ -80,7 +84,7 @@ pub fn accept(key: impl AsRef<[u8]>) -> Result<Accept, KeyError> {
 pub fn accept_lenient(key: impl AsRef<[u8]>) -> Result<Accept, KeyError> {
     let key = parse_lenient(key.as_ref())?;
     let mut out = Accept::ZEROED;
-    compute::accept_any(key, &mut out.0);
+    backend::accept_any(key, &mut out.0);
     Ok(out)
 }
 
