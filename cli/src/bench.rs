@@ -235,8 +235,16 @@ pub fn run(args: &BenchArgs) -> Outcome {
         black_box(key);
     });
     let single_name = Backend::single_key().name();
-    row(&mut stdout, &format!("accept() one key, {single_name}"), single)?;
-    row(&mut stdout, &format!("accept() latency, {single_name}"), chained)?;
+    row(
+        &mut stdout,
+        &format!("accept() one key, {single_name}"),
+        single,
+    )?;
+    row(
+        &mut stdout,
+        &format!("accept() latency, {single_name}"),
+        chained,
+    )?;
     writeln!(
         stdout,
         "one-key floor with SHA-NI: 240 cycles (40 dependent sha1rnds4 x 6 cycles)"

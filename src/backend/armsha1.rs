@@ -35,7 +35,8 @@ use super::interleave::{self, Isa};
 use super::message::{
     BLOCK1_FIRST_CONST, BLOCK1_WORDS as BLOCK1_W, BLOCK2_WK as BLOCK2_WK_WORDS, K, SHA1_IV,
 };
-use super::neon::{encode, key_invalid};
+use super::vector::{u8x16, Neon};
+use super::{base64, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 cpu_features!("sha2", "neon");
@@ -264,6 +265,83 @@ target_features! {
 
 }
 
+// NEON glue: the key check on a key's two loads, and one digest from the SHA1 instructions'
+// state (A in lane 0, E in a scalar register; SHA-NI keeps A in lane 3) into the encoder.
+
+/// Whether one key breaks the strict rules, from its two loads `v0` = bytes 0..16 and `v1` =
+/// bytes 8..24: the shared [`strict::key_invalid`] in NEON registers.
+#[inline(always)]
+fn key_invalid(v0: uint8x16_t, v1: uint8x16_t) -> bool {
+    strict::key_invalid(Neon(v0), Neon(v1))
+}
+
+/// Base64 of 12 bytes spread as [`base64::encode_spread`] takes them (bytes `1,0,2,1` of each
+/// 3-byte group in each 32-bit lane): 16 characters.
+#[inline(always)]
+fn base64_16(spread: uint8x16_t) -> uint8x16_t {
+    base64::encode_spread(Neon(spread)).0
+}
+
+/// Per output lane, the input byte of the base64 reshuffle (3-byte groups to 32-bit lanes).
+const SPREAD: [u8; 16] = [1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10];
+
+/// Digest byte `i` (< 16) is byte `4 * (i / 4) + 3 - i % 4` of the ABCD register: A in lane 0,
+/// each word little-endian in its lane.
+const fn abcd_byte(i: u8) -> u8 {
+    (i & !3) + 3 - (i & 3)
+}
+
+/// `tbl` indices from the ABCD register to digest bytes 0..12, spread for [`base64_16`].
+const SHUF_A: uint8x16_t = {
+    let mut m = [0u8; 16];
+    let mut j = 0;
+    while j < 16 {
+        m[j] = abcd_byte(SPREAD[j]);
+        j += 1;
+    }
+    u8x16(m)
+};
+
+/// `tbl` indices from `[E, B, C, D]` (ABCD with E put in lane 0) to digest bytes 12..20 then
+/// zeros, spread for [`base64_16`]. Digest byte `12 + i`: D (lane 3) byte `15 - i` for i < 4,
+/// E (lane 0) byte `7 - i` for i < 8, else zero (`tbl` writes zero for an index over 15).
+const SHUF_B: uint8x16_t = {
+    let mut m = [0u8; 16];
+    let mut j = 0;
+    while j < 16 {
+        let i = SPREAD[j];
+        m[j] = if i < 4 {
+            15 - i
+        } else if i < 8 {
+            7 - i
+        } else {
+            0xFF
+        };
+        j += 1;
+    }
+    u8x16(m)
+};
+
+/// Writes base64 of the digest (state `abcd` with A in lane 0, and `e`) into a 28-byte slot.
+#[inline]
+#[target_feature(enable = "neon")]
+fn encode(abcd: uint32x4_t, e: u32, out: &mut [u8; ACCEPT_LEN]) {
+    let abcd = vreinterpretq_u8_u32(abcd);
+    let lo = base64_16(vqtbl1q_u8(abcd, SHUF_A));
+    let ebcd = vsetq_lane_u32::<0>(e, vreinterpretq_u32_u8(abcd));
+    let hi = base64_16(vqtbl1q_u8(vreinterpretq_u8_u32(ebcd), SHUF_B));
+    // Characters 16..28: the 12th (index 11 of `hi`) encodes only zero fill: padding.
+    let hi = vsetq_lane_u8::<11>(b'=', hi);
+    let tail = vextq_u8::<12>(lo, hi); // characters 12..28
+    let p = out.as_mut_ptr();
+    // SAFETY: `out` is 28 writable bytes; the stores cover 0..16 and 12..28, unaligned (`st1`
+    // has no alignment requirement).
+    unsafe {
+        vst1q_u8(p, lo);
+        vst1q_u8(p.add(12), tail);
+    }
+}
+
 /// The witness that the CPU has the SHA1 instructions and NEON (see [`Isa`]): only made in this
 /// module's `#[target_feature]` entry points, which run after detection.
 #[derive(Clone, Copy)]
@@ -350,6 +428,7 @@ target_features! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::key::check_strict;
     use crate::BackendKind;
     use super::super::message::BLOCK2;
     use super::super::portable::accept_24 as accept_24_portable;
@@ -459,6 +538,50 @@ mod tests {
             // SAFETY: `have()` saw the SHA1 instructions.
             unsafe { accept_one(&key, &mut got) };
             assert_eq!(got, want);
+        }
+    }
+
+    /// The quick strict check agrees with `check_strict` on every byte at every position.
+    #[test]
+    fn quick_check_matches_check_strict() {
+        let base = *b"dGhlIHNhbXBsZSBub25jZQ==";
+        for pos in 0..KEY_LEN {
+            for byte in 0..=255u8 {
+                let mut key = base;
+                key[pos] = byte;
+                let p = key.as_ptr();
+                // SAFETY: NEON is part of the aarch64 baseline; the loads read 0..16 and 8..24
+                // of the 24-byte key.
+                let ok = unsafe { !key_invalid(vld1q_u8(p), vld1q_u8(p.add(8))) };
+                assert_eq!(ok, check_strict(&key).is_ok(), "pos {pos} byte {byte:#x}");
+            }
+        }
+    }
+
+    /// The in-register encoder agrees with the scalar one on digests that put every value in
+    /// every 6-bit index position, and on random ones.
+    #[test]
+    fn encode_matches_scalar_encoder() {
+        let mut x = 0x1234_5678u32;
+        for round in 0..20_000u32 {
+            let mut digest = [0u8; 20];
+            for (i, b) in digest.iter_mut().enumerate() {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                // The first 256 rounds: byte value `round` everywhere, then random bytes.
+                *b = if round < 256 {
+                    round as u8 ^ i as u8
+                } else {
+                    (x >> 24) as u8
+                };
+            }
+            let word = |i: usize| u32::from_be_bytes(digest[4 * i..4 * i + 4].try_into().unwrap());
+            let abcd = [word(0), word(1), word(2), word(3)];
+            let mut want = [0u8; ACCEPT_LEN];
+            super::super::portable::encode_digest(&digest, &mut want);
+            let mut got = [0xA5u8; ACCEPT_LEN];
+            // SAFETY: NEON is part of the aarch64 baseline; `abcd` is 16 readable bytes.
+            unsafe { encode(vld1q_u32(abcd.as_ptr()), word(4), &mut got) };
+            assert_eq!(got, want, "digest {digest:02x?}");
         }
     }
 }

@@ -21,7 +21,8 @@
 /// Implementors promise that a value of the type only exists on a CPU that has every
 /// instruction its methods use (so that calling them is sound from any code).
 pub(crate) unsafe trait Vector: Copy {
-    /// 32-bit lanes per register.
+    /// 32-bit lanes per register (the lane-per-key layout: x86 backends only).
+    #[cfg(target_arch = "x86_64")]
     const LANES: usize;
 
     /// `x` in every 32-bit lane (`self` only witnesses the instructions).
@@ -36,6 +37,8 @@ pub(crate) unsafe trait Vector: Copy {
     fn xor(self, o: Self) -> Self;
     /// `!self & o`.
     fn andnot(self, o: Self) -> Self;
+    /// (Used by the lane-per-key layout's encoder: x86 backends only.)
+    #[cfg(target_arch = "x86_64")]
     fn shl32<const N: i32>(self) -> Self;
     fn shr32<const N: i32>(self) -> Self;
 
@@ -88,3 +91,7 @@ mod avx512;
 mod sse;
 #[cfg(target_arch = "x86_64")]
 pub(crate) use {avx2::Avx2, avx512::Avx512, sse::Sse};
+#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+mod neon;
+#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+pub(crate) use neon::{u8x16, Neon};
