@@ -37,10 +37,12 @@
 //! - `rayon` (default): batches with `threads != 1` and at least [`PARALLEL_CUTOFF`] keys run
 //!   in parallel on rayon's pool. Without it every batch runs on the calling thread and the
 //!   thread option is ignored.
-//! - `capi` (default): the C ABI, the `wsaccept_*` symbols of `libwsaccept.so`/`.a` declared in
-//!   `include/wsaccept.h` (documented there, not here: it is not a Rust API). A Rust program
-//!   that does not export them can turn it off (`default-features = false, features =
-//!   ["rayon"]`); cargo-c builds with it.
+//! - `capi` (off by default): the C ABI, the `wsaccept_*` symbols of `libwsaccept.so`/`.a`
+//!   declared in `include/wsaccept.h` (documented there, not here: it is not a Rust API), and
+//!   the build script that generates that header with cbindgen. Off, a Rust program's build
+//!   carries no C symbol, so two versions of the crate can sit in one cdylib and none interposes
+//!   on a `libwsaccept.so` in the same process. The repository's `capi/` crate and cargo-c turn
+//!   it on to build the C libraries.
 
 mod accept;
 mod backend;

@@ -3,8 +3,8 @@
 # costs nothing: a C/C++ toolchain with the sanitizer runtimes, Node.js and npm, the Python
 # packages (pytest, websockets), the Node `ws` package for the peer tests, valgrind for the
 # C ABI memcheck run, cmake, pkg-config and python3-venv for the install tests, qemu-user (the
-# shani check and tests/aarch64.sh), the aarch64 rustup target and cross toolchain, and two
-# pinned cargo tools: cargo-c (tests/install.sh) and cbindgen (tools/header.sh, CI's header check).
+# shani check and tests/aarch64.sh), the aarch64 rustup target and cross toolchain, and the
+# pinned cargo-c (tests/install.sh). The header's cbindgen is a build-dependency, not a tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,17 +67,12 @@ if [ ! -d tests/peers/node_modules/ws ]; then
     (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# Pinned cargo tools, built from source once (cargo-c takes ~20 minutes on 2 cores). Newer
-# cargo-c releases need a newer rustc; a different cbindgen may format the header differently.
+# cargo-c, pinned and built from source once (~20 minutes on 2 cores). Newer releases need a
+# newer rustc.
 CARGO_C_VERSION=0.10.24
-CBINDGEN_VERSION=0.27.0
 if ! cargo cinstall --version 2>/dev/null | grep -q "^cargo-c $CARGO_C_VERSION"; then
     echo "setup: cargo install cargo-c --version $CARGO_C_VERSION --locked"
     cargo install cargo-c --version "$CARGO_C_VERSION" --locked
-fi
-if [ "$(cbindgen --version 2>/dev/null)" != "cbindgen $CBINDGEN_VERSION" ]; then
-    echo "setup: cargo install cbindgen --version $CBINDGEN_VERSION --locked"
-    cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --force
 fi
 
 # ---- aarch64 under emulation (tests/aarch64.sh) --------------------------------------------------

@@ -1,44 +1,37 @@
 #!/usr/bin/env bash
-# Regenerates the committed C header include/wsaccept.h from src/ffi.rs with a pinned cbindgen
-# (the library has no build-time cbindgen: a user's build never compiles it, and build.rs
-# writes nothing into the source tree).
+# Rewrites the committed C header include/wsaccept.h with the one build.rs generates from
+# src/ffi/ (the `capi` feature's build-dependency, a pinned cbindgen: nothing to install).
+# tests/header.rs fails while the two differ.
 #
 #   bash tools/header.sh           # rewrite include/wsaccept.h
-#   bash tools/header.sh --check   # fail, with the diff, if the committed header is stale (CI)
-#
-# tests/setup.sh installs the pinned version where it is missing; a different cbindgen may
-# format the header differently, so this refuses to run with one.
+#   bash tools/header.sh --check   # fail, with the diff, if the committed header is stale
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CBINDGEN_VERSION=0.27.0
-cbindgen=${CBINDGEN:-cbindgen}
-if ! have=$("$cbindgen" --version 2>/dev/null); then
-    echo "header.sh: cbindgen not found; install it: cargo install cbindgen --version $CBINDGEN_VERSION --locked" >&2
-    exit 2
-fi
-if [ "$have" != "cbindgen $CBINDGEN_VERSION" ]; then
-    echo "header.sh: found '$have', need cbindgen $CBINDGEN_VERSION (cargo install cbindgen --version $CBINDGEN_VERSION --locked --force)" >&2
-    exit 2
-fi
-
-tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
-"$cbindgen" --quiet --config cbindgen.toml --output "$tmp" src/ffi.rs
 case "${1:-}" in
-    --check)
-        if ! diff -u include/wsaccept.h "$tmp"; then
-            echo "header.sh: include/wsaccept.h is stale: run 'bash tools/header.sh' and commit it" >&2
-            exit 1
-        fi
-        echo "include/wsaccept.h is what cbindgen $CBINDGEN_VERSION generates from src/ffi.rs"
-        ;;
-    "")
-        cp "$tmp" include/wsaccept.h
-        echo "wrote include/wsaccept.h"
-        ;;
+    "" | --check) ;;
     *)
         echo "usage: bash tools/header.sh [--check]" >&2
         exit 2
         ;;
 esac
+
+# The release profile, so a tree that was just built compiles nothing again.
+out_dir=$(cargo build --release --quiet -p wsaccept --features capi --lib \
+        --message-format=json-render-diagnostics \
+    | grep '"reason":"build-script-executed"' \
+    | grep '"package_id":"[^"]*#wsaccept@' \
+    | sed -n 's/.*"out_dir":"\([^"]*\)".*/\1/p' | tail -1)
+generated="$out_dir/wsaccept.h"
+[ -f "$generated" ] || { echo "header.sh: the build made no $generated" >&2; exit 1; }
+
+if [ "${1:-}" = --check ]; then
+    if ! diff -u include/wsaccept.h "$generated"; then
+        echo "header.sh: include/wsaccept.h is stale: run 'bash tools/header.sh' and commit it" >&2
+        exit 1
+    fi
+    echo "include/wsaccept.h is the header build.rs generates from src/ffi/"
+else
+    cp "$generated" include/wsaccept.h
+    echo "wrote include/wsaccept.h"
+fi

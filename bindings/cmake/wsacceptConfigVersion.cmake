@@ -1,7 +1,7 @@
 # The version of wsaccept these files were installed with (Cargo.toml's; tests/install.sh checks
 # they agree). Compatible: same major version, or for 0.x the same minor (Cargo's rule), and not
 # older than the one asked for.
-set(PACKAGE_VERSION "0.1.0")
+set(PACKAGE_VERSION "0.2.0")
 
 if(NOT PACKAGE_FIND_VERSION)
   set(PACKAGE_VERSION_COMPATIBLE TRUE)

@@ -16,12 +16,13 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use wsaccept::{Accept, BatchOptions, KeyError, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
+use wsaccept::{Accept, KeyError, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
-use crate::blocks::{has_newline, line_end, strip_cr};
+use crate::batching::{batch_options, is_bare_key, key_slots, uniform_lines};
+use crate::blocks::{has_newline, is_ows, line_end, strip_cr};
+use crate::chunks::{self, Chunk, Output, Problem};
 use crate::common::{length_error, parse_error, Outcome};
 use crate::pipeline::Work;
-use crate::stream::{self, Chunk, Output, Problem};
 use crate::EngineArgs;
 
 #[derive(Args, Clone)]
@@ -36,16 +37,8 @@ pub fn run(args: &AcceptArgs) -> Outcome {
     let work = AcceptWork {
         mode: args.engine.mode(),
     };
-    let totals = stream::run(&args.file, args.engine.threads, work)?;
+    let totals = chunks::run(&args.file, args.engine.threads, work)?;
     Ok(totals.invalid == 0)
-}
-
-/// Whether a line is a key as the contiguous batch takes it: exactly 24 bytes with no OWS to
-/// trim. (OWS inside makes it invalid in strict mode and is hashed as given in lenient mode,
-/// on both paths.)
-#[inline]
-pub fn is_bare_key(line: &[u8]) -> bool {
-    line.len() == KEY_LEN && !is_ows(line[0]) && !is_ows(line[KEY_LEN - 1])
 }
 
 /// The key of a line that starts `rest` and is exactly a bare key and its newline (no CR):
@@ -59,11 +52,6 @@ fn bare_key_line(rest: &[u8]) -> Option<&[u8; KEY_LEN]> {
         && !is_ows(key[0])
         && !is_ows(key[KEY_LEN - 1]))
     .then_some(key)
-}
-
-#[inline]
-fn is_ows(b: u8) -> bool {
-    b == b' ' || b == b'\t'
 }
 
 /// A worker's buffers, reused from block to block.
@@ -103,54 +91,6 @@ impl Work for AcceptWork {
             self.line_by_line(chunk, s);
         }
     }
-}
-
-/// `n` key slots, reusing the buffer's old contents: every slot used is written before it is
-/// read, so growing is the only fill.
-pub fn key_slots(keys: &mut Vec<[u8; KEY_LEN]>, n: usize) -> &mut [[u8; KEY_LEN]] {
-    if keys.len() < n {
-        keys.resize(n, [0; KEY_LEN]);
-    }
-    &mut keys[..n]
-}
-
-/// The strict fast path of `accept` and `verify`: `data` as lines of exactly `L` bytes, each a
-/// key followed by bytes `tail_ok` accepts, every key valid. Gives the lines, their keys'
-/// accepts left in `accepts`, or `None` when the block is not of that shape or a key is invalid
-/// (the block is then done line by line).
-pub fn uniform_lines<'a, const L: usize>(
-    data: &'a [u8],
-    mode: Mode,
-    keys: &mut Vec<[u8; KEY_LEN]>,
-    accepts: &mut Vec<Accept>,
-    tail_ok: impl Fn(&[u8]) -> bool,
-) -> Option<&'a [[u8; L]]> {
-    let (lines, rest) = data.as_chunks::<L>();
-    if !rest.is_empty() {
-        return None;
-    }
-    let keys = key_slots(keys, lines.len());
-    let mut shape = true;
-    for (key, line) in keys.iter_mut().zip(lines) {
-        let (k, tail) = line
-            .split_first_chunk::<KEY_LEN>()
-            .expect("a line holds a key");
-        *key = *k;
-        shape &= tail_ok(tail);
-    }
-    if !shape {
-        return None;
-    }
-    accepts.resize(keys.len(), Accept::ZEROED);
-    let invalid = wsaccept::accept_keys(keys, accepts, None, &batch_options(mode))
-        .expect("buffers sized to the keys");
-    (invalid == 0).then_some(lines)
-}
-
-/// Batch options for a worker: parallelism is across blocks, so each batch stays on its
-/// worker's thread.
-pub fn batch_options(mode: Mode) -> BatchOptions {
-    BatchOptions::default().mode(mode).threads(1)
 }
 
 /// Output line `i` is accept `i` for every `i`.

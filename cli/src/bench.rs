@@ -10,14 +10,12 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use clap::Args;
 use sha1::{Digest, Sha1};
-use wsaccept::{
-    Accept, Backend, BackendKind, BatchOptions, Key, KeyGen, Mode, ACCEPT_LEN, GUID, KEY_LEN,
-};
+use wsaccept::{Accept, Backend, BatchOptions, Key, KeyGen, Mode, ACCEPT_LEN, GUID, KEY_LEN};
 
 use crate::accept::AcceptWork;
+use crate::chunks;
 use crate::common::{Input, Outcome, Progress};
 use crate::gen;
-use crate::stream;
 use crate::verify::VerifyWork;
 
 #[derive(Args, Clone)]
@@ -269,20 +267,20 @@ pub fn run(args: &BenchArgs) -> Outcome {
         pair_lines.push(b'\n');
     }
     let (key_lines, pair_lines): (Arc<[u8]>, Arc<[u8]>) = (key_lines.into(), pair_lines.into());
-    let command = |text: &Arc<[u8]>, work| -> io::Result<stream::Totals> {
+    let command = |text: &Arc<[u8]>, work| -> io::Result<chunks::Totals> {
         let input = Input {
             reader: Box::new(Cursor::new(Arc::clone(text))),
             size: None,
         };
         match work {
-            Cmd::Accept => stream::run_on(
+            Cmd::Accept => chunks::run_on(
                 input,
                 io::sink(),
                 Progress::hidden(),
                 args.threads,
                 AcceptWork { mode: Mode::Strict },
             ),
-            Cmd::Verify => stream::run_on(
+            Cmd::Verify => chunks::run_on(
                 input,
                 io::sink(),
                 Progress::hidden(),
@@ -363,31 +361,4 @@ fn try_best_of(rounds: usize, mut f: impl FnMut() -> io::Result<()>) -> io::Resu
         best = best.min(start.elapsed());
     }
     Ok(best)
-}
-
-/// `wsaccept backends`: one line per backend, `NAME LANES available|unavailable [active]`.
-pub fn list_backends() -> Outcome {
-    let active = Backend::active().kind();
-    let mut out = io::stdout().lock();
-    for &kind in BackendKind::ALL {
-        writeln!(
-            out,
-            "{:<10} {:>2} {}{}",
-            kind.name(),
-            kind.lanes(),
-            if kind.is_available() {
-                "available"
-            } else {
-                "unavailable"
-            },
-            if kind == active { " active" } else { "" }
-        )?;
-    }
-    // The library prints nothing: an ignored WSACCEPT_BACKEND is reported here.
-    if let Some(err) = Backend::env_error() {
-        // A failing stderr must not turn the listing into an error or a panic.
-        let _ = writeln!(io::stderr(), "wsaccept: {err}");
-    }
-    out.flush()?;
-    Ok(true)
 }

@@ -44,8 +44,11 @@ pub fn block_size() -> usize {
         .unwrap_or(DEFAULT_BLOCK_SIZE)
 }
 
-fn is_ows(b: u8) -> bool {
-    b == b' ' || b == b'\t'
+/// Whether `b` is OWS (optional whitespace), by the library's own rule: the byte
+/// [`wsaccept::trim_ows`] trims away.
+#[inline]
+pub fn is_ows(b: u8) -> bool {
+    wsaccept::trim_ows(&[b]).is_empty()
 }
 
 /// A line without its final CR (CRLF input): the CR belongs to the line ending, not the key.

@@ -1,12 +1,14 @@
 //! The `wsaccept` command: accepts for keys, key generation, verification and a benchmark.
 
 mod accept;
+mod backends;
+mod batching;
 mod bench;
 mod blocks;
+mod chunks;
 mod common;
 mod gen;
 mod pipeline;
-mod stream;
 mod verify;
 
 use std::process::ExitCode;
@@ -62,7 +64,7 @@ fn main() -> ExitCode {
         Some(Command::Gen(args)) => gen::run(&args),
         Some(Command::Verify(args)) => verify::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
-        Some(Command::Backends) => bench::list_backends(),
+        Some(Command::Backends) => backends::run(),
     };
     common::finish(result)
 }

@@ -19,11 +19,11 @@ use std::path::PathBuf;
 use clap::Args;
 use wsaccept::{trim_ows, Accept, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
-use crate::accept::{batch_options, is_bare_key, uniform_lines};
+use crate::batching::{batch_options, is_bare_key, uniform_lines};
 use crate::blocks::{line_end, strip_cr, KEEP};
+use crate::chunks::{self, Chunk, Problem};
 use crate::common::Outcome;
 use crate::pipeline::Work;
-use crate::stream::{self, Chunk, Problem};
 use crate::EngineArgs;
 
 #[derive(Args, Clone)]
@@ -38,7 +38,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     let work = VerifyWork {
         mode: args.engine.mode(),
     };
-    let t = stream::run(&args.file, args.engine.threads, work)?;
+    let t = chunks::run(&args.file, args.engine.threads, work)?;
     let mut out = io::stdout().lock();
     writeln!(
         out,

@@ -3,7 +3,7 @@
 //! symbols the way a C program does, through declarations.
 //!
 //! Shared by the integration tests (`common::capi`), the fuzz checks (`fuzz/checks.rs`, by
-//! path) and the library's own unit tests (`src/ffi.rs`), which prove every declaration here
+//! path) and the library's own unit tests (`src/ffi/mod.rs`), which prove every declaration here
 //! has the exported function's exact signature and every constant its value, so a change on
 //! either side fails to compile or fails that test instead of calling through a wrong type.
 #![allow(dead_code, non_camel_case_types, clippy::enum_variant_names)]
@@ -39,7 +39,7 @@ pub enum wsaccept_status {
 }
 
 /// Every exported function's signature, written once: `$then!` receives the list. Here it
-/// becomes the `extern "C"` block; `src/ffi.rs`'s test turns the same list into type checks
+/// becomes the `extern "C"` block; `src/ffi/mod.rs`'s test turns the same list into type checks
 /// against the definitions.
 macro_rules! wsaccept_capi_functions {
     ($then:ident) => {

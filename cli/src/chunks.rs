@@ -1,5 +1,6 @@
-//! What `accept` and `verify` share: blocks of input lines through the ordered pipeline, each
-//! block's output written as one buffer, each bad line reported on stderr with its number.
+//! Chunks, the items `accept` and `verify` stream: a block of input lines with its output
+//! (written as one buffer) and its bad lines (reported on stderr with their numbers), and the
+//! run that takes chunks through the ordered pipeline.
 
 use std::fmt;
 use std::io::{self, Write};
