@@ -51,6 +51,7 @@ pub(super) const ROW: super::Row = super::Row {
     lanes: LANES,
     // Tails go through narrower interleaves (3, 2 or 1 streams) in the kernel itself.
     min_keys: 1,
+    min_keys_beside_sha: 1,
     // `sha2` is how Rust names (and detects) the SHA1 instructions; NEON for the key check and
     // base64.
     features: FEATURES,

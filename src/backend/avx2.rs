@@ -33,6 +33,7 @@ pub(super) const ROW: super::Row = super::Row {
     // A padded group of 8 costs as much whatever it holds: four keys or fewer go to the
     // single-key backend.
     min_keys: 5,
+    min_keys_beside_sha: 5,
     features: FEATURES,
     entry: accept_keys,
     one: None,

@@ -185,6 +185,9 @@ pub(crate) struct Row {
     /// last full group) go through the single-key backend's kernel (see [`single_row`]), which
     /// costs less than a padded group. Placed with `cargo bench --bench accept -- batch_small`.
     pub(crate) min_keys: usize,
+    /// [`min_keys`](Self::min_keys) when the single-key backend is not the reference (shani,
+    /// armsha1): their 1- to 4-stream interleaves cost less per key than `portable`.
+    pub(crate) min_keys_beside_sha: usize,
     /// CPU features the entry points are compiled for, by Rust's names; all must be detected.
     pub(crate) features: &'static [&'static str],
     pub(crate) entry: Entry,
@@ -254,11 +257,17 @@ impl BackendKind {
         self.facts().row.lanes
     }
 
-    /// Fewest keys worth a pass through the kernel: fewer (a tiny batch, or the tail after the
-    /// last full group) go through the per-key reference path, which costs less than a padded
-    /// group. Measured with `cargo bench --bench accept -- batch_small` (README).
+    /// Fewest keys worth a pass through the kernel on this CPU: fewer (a tiny batch, or the tail
+    /// after the last full group) go through the single-key backend's kernel
+    /// ([`Backend::single_key`]), which costs less than a padded group. Measured with `cargo
+    /// bench --bench accept -- batch_small` (README).
     pub fn min_keys(self) -> usize {
-        self.facts().row.min_keys
+        let row = &self.facts().row;
+        if single_row().kind == BackendKind::Portable {
+            row.min_keys
+        } else {
+            row.min_keys_beside_sha
+        }
     }
 
     /// The CPU features the backend needs, by Rust's names (`is_x86_feature_detected!`,
@@ -595,7 +604,9 @@ mod tests {
             assert_eq!(row.kind, kind, "row {i}");
             assert_eq!(kind as usize, i);
             assert!(
-                row.row.lanes.is_power_of_two() && row.row.min_keys >= 1,
+                row.row.lanes.is_power_of_two()
+                    && row.row.min_keys >= 1
+                    && row.row.min_keys_beside_sha >= 1,
                 "{}",
                 row.name
             );

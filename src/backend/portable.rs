@@ -13,6 +13,7 @@ use crate::key::{
 pub(super) const ROW: Row = Row {
     lanes: 1,
     min_keys: 1,
+    min_keys_beside_sha: 1,
     features: &[],
     entry: accept_keys,
     one: Some(accept_one),

@@ -36,6 +36,7 @@ pub(super) const ROW: super::Row = super::Row {
     lanes: LANES,
     // Tails go through narrower interleaves (3, 2 or 1 streams) in the kernel itself.
     min_keys: 1,
+    min_keys_beside_sha: 1,
     features: FEATURES,
     entry: accept_keys,
     one: Some(accept_one),
