@@ -409,11 +409,11 @@ impl Backend {
         strict: bool,
     ) -> usize {
         assert_same_lengths(keys, out, status);
-        let min = self.0.min_keys();
         // Lane counts are powers of two, so the tail is a mask rather than a division.
         debug_assert!(self.lanes().is_power_of_two());
         let tail = keys.len() & (self.lanes() - 1);
-        if tail == 0 || tail >= min {
+        // `min_keys` (which reads the single-key choice) only for a batch with a tail.
+        if tail == 0 || tail >= self.0.min_keys() {
             return self.kernel(keys, out, status, strict);
         }
         let full = keys.len() - tail;
