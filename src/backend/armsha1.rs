@@ -3,9 +3,9 @@
 //!
 //! Named after the instructions it stands on, as `shani` is: `SHA1C`/`SHA1P`/`SHA1M` (four rounds
 //! each), `SHA1H` (the rotate of E) and `SHA1SU0`/`SHA1SU1` (the message schedule), which Rust
-//! enables and detects as the `sha2` target feature. NEON alone (`neon.rs`) only checks keys and
-//! encodes digests here; a NEON-only multi-buffer SHA-1 would need some 490 vector operations a
-//! key against the 112 below.
+//! enables and detects as the `sha2` target feature. NEON alone (`vector/neon.rs`) only checks
+//! keys and encodes digests here; a NEON-only multi-buffer SHA-1 would need some 490 vector
+//! operations a key against the 112 below.
 //!
 //! The kernel is the shared one (`interleave`). One stream is latency-bound: each block is a chain
 //! of 20 dependent four-round instructions of 4 cycles each (Neoverse N1, V1), about 160 cycles a
