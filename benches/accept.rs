@@ -5,6 +5,8 @@
 //! The single-thread groups measure the thread's CPU time (see `support/cpu_time.rs`), so that
 //! other jobs on a shared machine do not distort them; `threads` measures wall time.
 
+#[cfg(feature = "capi")]
+use std::ffi::{c_char, c_int};
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -29,23 +31,75 @@ fn naive(key: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(h.finalize())
 }
 
+#[cfg(feature = "capi")]
+extern "C" {
+    /// The C ABI's single-key call, through its exported symbol as a C program calls it (as
+    /// tests/common/capi.rs declares it).
+    fn wsaccept_accept(key: *const c_char, key_len: usize, out: *mut c_char) -> c_int;
+}
+
+/// A strict key made from an accept: its first 21 characters, a last data character with the
+/// unused bits clear, and the padding. Chains calls for the latency rows.
+#[inline(always)]
+fn key_from_accept(accept: &[u8]) -> [u8; KEY_LEN] {
+    let mut key = *b"AAAAAAAAAAAAAAAAAAAAAA==";
+    key[..21].copy_from_slice(&accept[..21]);
+    key[21] = b"AQgw"[usize::from(accept[21] & 3)];
+    key
+}
+
+/// One key per call: the C entry, the Rust call, tungstenite and the naive baseline, as
+/// throughput (64 independent keys per iteration) and as latency (each key made from the
+/// previous accept, so one call cannot start before the last ended).
 fn single(c: &mut Criterion<ThreadCpuTime>) {
-    let key = b"dGhlIHNhbXBsZSBub25jZQ==";
+    const N: usize = 64;
+    let input = keys(N);
+    let (keys, _) = input.as_chunks::<KEY_LEN>();
     let mut g = c.benchmark_group("single");
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("tungstenite_derive_accept_key", |b| {
-        b.iter(|| tungstenite::handshake::derive_accept_key(black_box(key)))
-    });
-    g.bench_function("naive_digest_base64", |b| b.iter(|| naive(black_box(key))));
-    g.bench_function("wsaccept_accept", |b| {
-        b.iter(|| wsaccept::accept(black_box(key)))
-    });
-    g.bench_function("wsaccept_batch_of_1", |b| {
+    g.throughput(Throughput::Elements(N as u64));
+    macro_rules! both {
+        ($name:literal, |$k:ident| $accept:expr) => {
+            g.bench_function(concat!("throughput/", $name), |b| {
+                b.iter(|| {
+                    for $k in black_box(keys) {
+                        black_box($accept);
+                    }
+                })
+            });
+            g.bench_function(concat!("latency/", $name), |b| {
+                b.iter(|| {
+                    let mut key = black_box(keys[0]);
+                    for _ in 0..N {
+                        let $k = &key;
+                        let accept = $accept;
+                        key = key_from_accept(accept.as_ref());
+                    }
+                    black_box(key)
+                })
+            });
+        };
+    }
+    #[cfg(feature = "capi")]
+    both!("c_wsaccept_accept", |k| {
         let mut out = [0u8; ACCEPT_LEN];
+        // SAFETY: `k` is 24 readable bytes and `out` 28 writable ones, not overlapping.
+        let rc = unsafe { wsaccept_accept(k.as_ptr().cast(), KEY_LEN, out.as_mut_ptr().cast()) };
+        assert_eq!(rc, 0);
+        out
+    });
+    both!("rust_wsaccept_accept", |k| wsaccept::accept(k).unwrap());
+    both!("tungstenite_derive_accept_key", |k| {
+        tungstenite::handshake::derive_accept_key(k)
+    });
+    both!("naive_digest_base64", |k| naive(k));
+    g.bench_function("throughput/wsaccept_batch_of_1", |b| {
+        let mut out = [0u8; ACCEPT_LEN];
+        let opts = BatchOptions::default();
         b.iter(|| {
-            wsaccept::accept_batch(black_box(key), &mut out, None, &BatchOptions::default())
-                .unwrap();
-            black_box(&out);
+            for k in black_box(keys) {
+                wsaccept::accept_batch(k, &mut out, None, &opts).unwrap();
+                black_box(&out);
+            }
         })
     });
     g.finish();

@@ -13,8 +13,8 @@
 use core::fmt;
 
 use crate::accept::Accept;
+use crate::backend::accept_any;
 use crate::backend::Backend;
-use crate::compute::accept_any;
 use crate::key::{parse_lenient, trim_ows, KeyStatus, Mode, ACCEPT_LEN, KEY_LEN};
 
 /// Keys per stack buffer in the single-threaded inner loop.

@@ -104,12 +104,9 @@ impl KeyGen {
     /// source fails, every slot of both is zeroed, so a failure never leaves keys without
     /// their accepts or half a buffer of stale bytes; a length mismatch writes nothing.
     ///
-    /// "Not wanted" is an empty slice, not `None`: an `Option<&mut [T]>` that is `None` leaves
-    /// its length word uninitialised, and LLVM may compare that word before testing for
-    /// `None` (`len != n && is_some` for `is_some && len != n`: the same result on the machine
-    /// whatever the word holds). valgrind's memcheck, which the C ABI test runs, reports that
-    /// branch as a conditional jump on an uninitialised value; an empty slice has no
-    /// uninitialised word to branch on.
+    /// "Not wanted" is an empty slice rather than `None`, so that no branch ever reads an
+    /// uninitialised length word (an `Option<&mut [T]>` that is `None` has one, and LLVM may
+    /// test it before the `None`): the C ABI test runs this under valgrind's memcheck.
     #[cfg_attr(not(feature = "capi"), allow(dead_code))] // the C ABI's `wsaccept_generate`
     pub(crate) fn try_fill_slots(
         &mut self,

@@ -55,7 +55,6 @@
 mod accept;
 mod backend;
 mod batch;
-mod compute;
 #[cfg(feature = "capi")]
 mod ffi;
 mod handshake;
@@ -96,18 +95,42 @@ pub use response::{response_len, write_response, ResponseError};
 /// The accept for one key under the strict rules (OWS around the key is trimmed).
 #[inline]
 pub fn accept(key: impl AsRef<[u8]>) -> Result<Accept, KeyError> {
-    let key = parse_strict(key.as_ref())?;
     let mut out = Accept::ZEROED;
-    compute::accept_24(key, &mut out.0);
+    accept_into(key.as_ref(), Mode::Strict, &mut out.0)?;
     Ok(out)
 }
 
 /// The accept for one key under the lenient rules: the trimmed bytes are hashed as given.
 pub fn accept_lenient(key: impl AsRef<[u8]>) -> Result<Accept, KeyError> {
-    let key = parse_lenient(key.as_ref())?;
     let mut out = Accept::ZEROED;
-    compute::accept_any(key, &mut out.0);
+    accept_into(key.as_ref(), Mode::Lenient, &mut out.0)?;
     Ok(out)
+}
+
+/// The single-key calls' one body (the Rust functions' and the C ABI's): the accept for `raw`
+/// under `mode` into `out`, which holds the hash of whatever the key is on an error (callers
+/// discard it then).
+#[inline(always)]
+pub(crate) fn accept_into(
+    raw: &[u8],
+    mode: Mode,
+    out: &mut [u8; ACCEPT_LEN],
+) -> Result<(), KeyError> {
+    match mode {
+        Mode::Strict => {
+            // `parse_strict`'s rules, with the key check done beside the hash (the first
+            // problem by position is worked out only for a key the quick check flags).
+            let trimmed = trim_ows(raw);
+            let key: &[u8; KEY_LEN] = trimmed
+                .try_into()
+                .map_err(|_| KeyError::Length { len: trimmed.len() })?;
+            backend::accept_strict(key, out)
+        }
+        Mode::Lenient => {
+            backend::accept_any(parse_lenient(raw)?, out);
+            Ok(())
+        }
+    }
 }
 
 /// The accept for one key under `mode`.

@@ -1,7 +1,7 @@
-//! fork() after a parallel batch (issue 8, item 3). rayon's global pool keeps its bookkeeping
-//! in a forked child but not its threads, so a child that handed work to it used to wait
-//! forever: the pre-fork server pattern (warm up, then fork workers) hung in its first
-//! parallel batch. The library now notices the fork and uses a pool of the child's own.
+//! Parallel batches work in a process forked after parallel batches ran (the pre-fork server
+//! pattern: warm up, then fork workers), and in its children: a forked child keeps rayon's
+//! global pool's bookkeeping but not its threads, so the library must notice the fork and use a
+//! pool of the child's own rather than wait on threads that do not exist.
 //!
 //! Each child runs under `alarm()`, so a hang ends as SIGALRM, and the parent waits with a
 //! deadline of its own; a child reports by exit status only (no output, no unwinding across

@@ -215,6 +215,39 @@ pub fn run(args: &BenchArgs) -> Outcome {
         row(&mut stdout, backend.name(), t)?;
     }
 
+    // One key per call, as a server's handshake makes it: independent calls, and each key made
+    // from the previous accept (the latency of one call), beside the floor of one SHA-NI key.
+    let single = best_of(args.rounds, || {
+        for key in &keys {
+            black_box(wsaccept::accept(black_box(key.as_bytes())).expect("valid key"));
+        }
+    });
+    let chained = best_of(args.rounds, || {
+        let mut key = *keys[0].as_bytes();
+        for _ in 0..n {
+            let accept = wsaccept::accept(key).expect("valid key");
+            // Its first 21 characters, a last data character with the unused bits clear, `==`.
+            key[..21].copy_from_slice(&accept.as_bytes()[..21]);
+            key[21] = b"AQgw"[usize::from(accept.as_bytes()[21] & 3)];
+        }
+        black_box(key);
+    });
+    let single_name = Backend::single_key().name();
+    row(
+        &mut stdout,
+        &format!("accept() one key, {single_name}"),
+        single,
+    )?;
+    row(
+        &mut stdout,
+        &format!("accept() latency, {single_name}"),
+        chained,
+    )?;
+    writeln!(
+        stdout,
+        "one-key floor with SHA-NI: 240 cycles (40 dependent sha1rnds4 x 6 cycles)"
+    )?;
+
     // The command line's own throughput on the same keys, through the very code the commands
     // run (blocks, pipeline, output formatting) from memory to nowhere, against the engine:
     // what `accept`, `verify` and `gen` add around the batch calls.

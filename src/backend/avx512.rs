@@ -7,7 +7,7 @@
 //! output slots. No per-key scalar work happens unless a key is invalid (then `check_strict`
 //! names the error for that key only).
 //!
-//! The check, the SHA-1 rounds (constants folded, see [`sha1`]) and the encoder are the shared
+//! The check, the SHA-1 rounds (constants folded, see [`multibuffer`]) and the encoder are the shared
 //! ones over [`Avx512`], which brings AVX-512's native rotate and ternary-logic op and a fence
 //! that keeps each round's sum grouped as written; this file is the glue: the loads and
 //! transposes in and out.
@@ -19,8 +19,8 @@
 
 use core::arch::x86_64::*;
 
-use super::sha1::{self, Group};
-use super::vector::Vector;
+use super::multibuffer::{self, Group};
+use super::vector::Avx512;
 use super::{base64, driver, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
@@ -28,6 +28,17 @@ cpu_features!("avx512f", "avx512bw", "avx512vl");
 
 /// Keys handled at once.
 pub(crate) const LANES: usize = 16;
+
+pub(super) const ROW: super::Row = super::Row {
+    lanes: LANES,
+    // A padded group of 16 costs as much whatever it holds: one or two keys cost less by the
+    // reference, up to four by shani's interleaves (`batch_small`).
+    min_keys: 3,
+    min_keys_beside_sha: 5,
+    features: FEATURES,
+    entry: accept_keys,
+    one: None,
+};
 
 /// A vector constant from 16 dwords.
 const fn dwords(a: [i32; 16]) -> __m512i {
@@ -47,139 +58,6 @@ const fn lanes128(a: [u8; 16]) -> __m512i {
     // SAFETY: `[u8; 64]` and `__m512i` are both 64 bytes of plain integer data; every bit
     // pattern is a valid value of either.
     unsafe { core::mem::transmute::<[u8; 64], __m512i>(b) }
-}
-
-/// A 512-bit register for the shared algorithms ([`Vector`]). Only made inside this module's
-/// `#[target_feature]` functions (AVX-512 F and BW), which run after detection.
-#[derive(Clone, Copy)]
-#[repr(transparent)]
-pub(crate) struct Avx512(__m512i);
-
-/// An AVX-512 intrinsic on `Avx512` values.
-macro_rules! avx512 {
-    ($e:expr) => {
-        // SAFETY: an `Avx512` value exists only where the CPU has AVX-512 F and BW (see
-        // `Avx512`).
-        unsafe { $e }
-    };
-}
-
-// SAFETY: `Avx512`'s field is private and set only in this module's functions compiled for
-// AVX-512 F and BW, so a value exists only on a CPU with every instruction the methods use.
-unsafe impl Vector for Avx512 {
-    const LANES: usize = 16;
-
-    #[inline(always)]
-    fn splat32(self, x: u32) -> Self {
-        avx512!(Avx512(_mm512_set1_epi32(x as i32)))
-    }
-    #[inline(always)]
-    fn splat8(self, x: u8) -> Self {
-        avx512!(Avx512(_mm512_set1_epi8(x as i8)))
-    }
-    #[inline(always)]
-    fn table16(self, t: [u8; 16]) -> Self {
-        avx512!(Avx512(_mm512_broadcast_i32x4(_mm_loadu_si128(
-            t.as_ptr().cast()
-        ))))
-    }
-    #[inline(always)]
-    fn and(self, o: Self) -> Self {
-        avx512!(Avx512(_mm512_and_si512(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn or(self, o: Self) -> Self {
-        avx512!(Avx512(_mm512_or_si512(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn xor(self, o: Self) -> Self {
-        avx512!(Avx512(_mm512_xor_si512(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn andnot(self, o: Self) -> Self {
-        avx512!(Avx512(_mm512_andnot_si512(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn add32(self, o: Self) -> Self {
-        avx512!(Avx512(_mm512_add_epi32(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn rotl32<const N: i32>(self) -> Self {
-        avx512!(Avx512(_mm512_rol_epi32::<N>(self.0)))
-    }
-    #[inline(always)]
-    fn ternary<const IMM: i32>(self, b: Self, c: Self) -> Self {
-        avx512!(Avx512(_mm512_ternarylogic_epi32::<IMM>(self.0, b.0, c.0)))
-    }
-    /// Measured: left alone, LLVM adds `wk` to `rotl5(a)` and lengthens the round-to-round
-    /// chain by an add.
-    #[inline(always)]
-    fn fence_sum(self) -> Self {
-        avx512!(Avx512(opaque(self.0)))
-    }
-    #[inline(always)]
-    fn shl32<const N: i32>(self) -> Self {
-        // The immediate form takes a `u32` count; a constant count folds to it.
-        avx512!(Avx512(_mm512_sll_epi32(self.0, _mm_cvtsi32_si128(N))))
-    }
-    #[inline(always)]
-    fn shr32<const N: i32>(self) -> Self {
-        avx512!(Avx512(_mm512_srl_epi32(self.0, _mm_cvtsi32_si128(N))))
-    }
-    #[inline(always)]
-    fn shuffle8(self, idx: Self) -> Self {
-        avx512!(Avx512(_mm512_shuffle_epi8(self.0, idx.0)))
-    }
-    #[inline(always)]
-    fn eq8(self, o: Self) -> Self {
-        avx512!(Avx512(_mm512_movm_epi8(_mm512_cmpeq_epi8_mask(
-            self.0, o.0
-        ))))
-    }
-    #[inline(always)]
-    fn lt8(self, n: u8) -> Self {
-        avx512!(Avx512(_mm512_movm_epi8(_mm512_cmplt_epu8_mask(
-            self.0,
-            _mm512_set1_epi8(n as i8)
-        ))))
-    }
-    #[inline(always)]
-    fn sub_sat8(self, n: u8) -> Self {
-        avx512!(Avx512(_mm512_subs_epu8(self.0, _mm512_set1_epi8(n as i8))))
-    }
-    #[inline(always)]
-    fn add8(self, o: Self) -> Self {
-        avx512!(Avx512(_mm512_add_epi8(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn mulhi16(self, o: Self) -> Self {
-        avx512!(Avx512(_mm512_mulhi_epu16(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn mullo16(self, o: Self) -> Self {
-        avx512!(Avx512(_mm512_mullo_epi16(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn nonzero_lanes(self) -> u32 {
-        avx512!(u32::from(_mm512_test_epi32_mask(self.0, self.0)))
-    }
-}
-
-target_features! {
-    /// `a`, unchanged, but opaque to LLVM: stops it re-associating a sum across this point.
-    #[inline]
-    fn opaque(mut x: __m512i) -> __m512i {
-        // SAFETY: an empty asm block that only names the register; it reads and writes no memory,
-        // stack or flags, and leaves the value as it was.
-        unsafe {
-            core::arch::asm!(
-                "/* {0} */",
-                inout(zmm_reg) x,
-                options(pure, nomem, nostack, preserves_flags)
-            );
-        }
-        x
-    }
 }
 
 /// `vpshufb` control reversing the bytes of every dword (little-endian load -> SHA-1 word).
@@ -312,7 +190,7 @@ target_features! {
             }
         }
         let words = core::array::from_fn(|j| Group(core::array::from_fn(|g| loaded[g][j])));
-        let h = sha1::two_blocks::<Group<Avx512, G>>(words);
+        let h = multibuffer::two_blocks::<Group<Avx512, G>>(words);
         for (g, out) in out.iter_mut().enumerate() {
             let enc = base64::encode(h.map(|w| w.0[g]));
             store_accepts(&enc.map(|v| v.0), out);

@@ -12,10 +12,10 @@ use super::vector::Vector;
 
 /// Per lane, `[b1, b0, b2, b1]` from the lane's top three bytes `b0 b1 b2` (most significant
 /// first): the order the multiplies split.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // armsha1 works per key: no lane-per-key layout
+#[cfg(target_arch = "x86_64")] // the lane-per-key layout: x86 backends only
 const TOP3: [u8; 16] = [2, 3, 1, 2, 6, 7, 5, 6, 10, 11, 9, 10, 14, 15, 13, 14];
 /// The same from the lane's low three bytes.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // armsha1 works per key: no lane-per-key layout
+#[cfg(target_arch = "x86_64")] // the lane-per-key layout: x86 backends only
 const LOW3: [u8; 16] = [1, 2, 0, 1, 5, 6, 4, 5, 9, 10, 8, 9, 13, 14, 12, 13];
 
 /// Offset to add to a 6-bit value, indexed by its class (see [`to_ascii`]): 0 for `a`..`z`
@@ -49,7 +49,7 @@ fn to_ascii<V: Vector>(idx: V) -> V {
 }
 
 /// Four characters per lane from three bytes per lane, picked by `order` (`TOP3` or `LOW3`).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // armsha1 works per key: no lane-per-key layout
+#[cfg(target_arch = "x86_64")] // the lane-per-key layout: x86 backends only
 #[inline(always)]
 fn encode_group<V: Vector>(y: V, order: V) -> V {
     encode_spread(y.shuffle8(order))
@@ -65,7 +65,7 @@ pub(crate) fn encode_spread<V: Vector>(v: V) -> V {
 }
 
 /// The accepts of the digests `h` (H0..H4 per lane), as described in the module docs.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // armsha1 works per key: no lane-per-key layout
+#[cfg(target_arch = "x86_64")] // the lane-per-key layout: x86 backends only
 #[inline(always)]
 pub(crate) fn encode<V: Vector>(h: [V; 5]) -> [V; 7] {
     let top3 = h[0].table16(TOP3);

@@ -4,7 +4,7 @@
 //! interleaved instruction streams); [`run`] splits a batch into steps of `G` groups (the
 //! interleave the backend measured fastest), the groups left after the last full step, and a
 //! tail of fewer than `L` keys, which [`Kernel::tail`] pads to a group with
-//! [`FILLER_KEY`](super::constants::FILLER_KEY) unless the backend has a cheaper way. After each
+//! [`FILLER_KEY`](super::message) unless the backend has a cheaper way. After each
 //! step the flagged lanes get their exact status from `check_strict` (`settle_flagged`).
 //!
 //! Inlining: `run` and the kernels' trait methods are `#[inline(always)]` and carry no
@@ -12,7 +12,7 @@
 //! the whole loop, and the kernel functions it calls (compiled for the same features), are
 //! compiled into that one function: no call per group through a frame without the features.
 
-use super::constants::FILLER_KEY;
+use super::message::FILLER_KEY;
 use super::{assert_same_lengths, settle_flagged};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 

@@ -10,11 +10,15 @@
 //! accept into `out[i]` and `KeyStatus::Ok`. Return the number of invalid keys. Slices are of
 //! equal length (checked by the dispatcher) and may start at any address.
 //!
-//! Each backend is one row of [`TABLE`] (name, lanes, fewest keys worth a pass, CPU features,
-//! entry point); [`BackendKind`]'s methods, detection and dispatch all read it, so a new
-//! backend is its file, its variant and its row. The SIMD backends share their algorithms
-//! (`strict`, `sha1`, `base64`, over the `vector::Vector` trait); a backend file is the ISA
-//! glue.
+//! Each backend is its module, which declares its row (lanes, fewest keys worth a pass, CPU
+//! features, entry points) as `ROW`, and one entry in the `backends!` list below, from which the
+//! module declaration, the [`BackendKind`] variant, [`BackendKind::ALL`] and [`TABLE`] follow.
+//! The SIMD backends share their algorithms (`strict`, `multibuffer`, `base64`, over the
+//! `vector::Vector` trait; `driver`'s loop); a backend file is the ISA glue.
+//!
+//! One key at a time: a row may have a single-key entry ([`OneKey`]). The fastest such row the
+//! CPU has computes every lone key and the batches and tails too short for the batch backend's
+//! kernel ([`single_row`]); `portable`'s is the reference.
 //!
 //! Selection: [`Backend::active`] is detected on first use and cached. The environment variable
 //! `WSACCEPT_BACKEND` (a name from [`BackendKind::name`]) forces one for the whole process; a
@@ -22,14 +26,10 @@
 //! and [`Backend::env_error`] says why. The library itself prints nothing.
 
 use std::fmt;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::OnceLock;
 
-#[cfg(any(
-    target_arch = "x86_64",
-    all(target_arch = "aarch64", target_endian = "little")
-))]
-use crate::key::check_strict;
-use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
+use crate::key::{check_strict, KeyError, KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 /// Declares a backend module's CPU features once, by Rust's names: the `FEATURES` list its
 /// [`TABLE`] row takes (detection checks every one), and the `target_features!` wrapper that
@@ -55,67 +55,112 @@ macro_rules! cpu_features {
     };
 }
 
-/// Declares the modules every SIMD backend shares, on the architectures that have one.
-macro_rules! shared_simd_modules {
-    ($($module:ident),+) => {
+/// The items inside, compiled only on the architectures that have a SIMD backend (the shared
+/// SIMD modules, the message's word tables).
+macro_rules! simd_targets {
+    ($($item:item)*) => {
         $(
             #[cfg(any(
                 target_arch = "x86_64",
                 all(target_arch = "aarch64", target_endian = "little")
             ))]
-            mod $module;
-        )+
+            $item
+        )*
     };
 }
-shared_simd_modules!(base64, constants, driver, strict, vector);
 
-#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
-mod aarch64;
+mod message;
+simd_targets! {
+    mod base64;
+    mod driver;
+    mod interleave;
+    mod strict;
+    mod vector;
+}
 #[cfg(target_arch = "x86_64")]
-mod avx2;
-#[cfg(target_arch = "x86_64")]
-mod avx512;
-#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
-mod neon;
-pub(crate) mod portable;
-#[cfg(target_arch = "x86_64")]
-mod sha1;
-#[cfg(target_arch = "x86_64")]
-mod shani;
+mod multibuffer;
 
-/// The single-key path's fast route on aarch64 (`crate::compute::accept_24`): one stream of the
-/// SHA1 instructions, taken when `armsha1` is the backend in use.
-#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
-pub(crate) use aarch64::{accept_one as armsha1_accept_one, single_key_enabled as armsha1_in_use};
+/// The list of backends, from which the module declarations, [`BackendKind`], its
+/// [`ALL`](BackendKind::ALL) and [`TABLE`] all follow: a backend is its module (which declares
+/// its [`Row`] as `ROW`) and one entry here, `Variant = "name" in module;` under the cfg of the
+/// targets it is built for, in order of preference from slowest to fastest.
+macro_rules! backends {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[cfg($cfg:meta)])?
+        $variant:ident = $name:literal in $module:ident;
+    )+) => {
+        $(
+            $(#[cfg($cfg)])?
+            mod $module;
+        )+
 
-/// The backends wsaccept knows, fastest last. What each is and does is in its row of `TABLE`
-/// (src/backend/mod.rs) and its module.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BackendKind {
+        /// The backends wsaccept knows, fastest last. What each is and does is in its module;
+        /// its facts are its row of `TABLE` (src/backend/mod.rs).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum BackendKind {
+            $(
+                $(#[doc = $doc])*
+                $(#[cfg($cfg)])?
+                $variant,
+            )+
+        }
+
+        impl BackendKind {
+            /// Every backend, in order of preference from slowest to fastest: detection picks
+            /// the last one the CPU has.
+            pub const ALL: &'static [BackendKind] = &[
+                $(
+                    $(#[cfg($cfg)])?
+                    BackendKind::$variant,
+                )+
+            ];
+        }
+
+        /// Every backend at the index of its [`BackendKind`], in the list's order.
+        pub(crate) const TABLE: &[Facts] = &[
+            $(
+                $(#[cfg($cfg)])?
+                Facts {
+                    kind: BackendKind::$variant,
+                    name: $name,
+                    row: $module::ROW,
+                },
+            )+
+        ];
+    };
+}
+
+// The order is measured (README, `batch_1m`): SHA-NI beats AVX2 where a CPU has both (AMD Zen
+// 1-3, Intel Ice Lake and later clients); AVX2 serves CPUs without SHA-NI (Intel Haswell to
+// Skylake).
+backends! {
     /// `sha1::compress` per key and a scalar base64 encoder: runs everywhere; the reference
     /// every other backend is tested against.
-    Portable,
+    Portable = "portable" in portable;
     /// Eight keys per step in 256-bit lanes (x86-64 with AVX2): SIMD validation, SHA-1 with the
     /// constant GUID/padding words folded, SIMD base64.
     #[cfg(target_arch = "x86_64")]
-    Avx2,
-    /// Several keys' SHA-NI round sequences interleaved (x86_64 with SHA extensions).
+    Avx2 = "avx2" in avx2;
+    /// Several keys' SHA-NI round sequences interleaved (x86_64 with SHA extensions). Also the
+    /// single-key path where the CPU has them.
     #[cfg(target_arch = "x86_64")]
-    ShaNi,
+    ShaNi = "shani" in shani;
     /// 16 keys per step in AVX-512 lanes (F, BW, VL): SIMD validation, SHA-1 with the constant
     /// words folded in, SIMD base64.
     #[cfg(target_arch = "x86_64")]
-    Avx512,
+    Avx512 = "avx512" in avx512;
     /// Four keys' SHA1-instruction sequences interleaved (aarch64 with the SHA1 instructions,
-    /// Rust's `sha2` feature): NEON validation and base64. Also the single-key path when used.
+    /// Rust's `sha2` feature): NEON validation and base64. Also the single-key path where the
+    /// CPU has them.
     #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
-    ArmSha1,
+    ArmSha1 = "armsha1" in armsha1;
 }
 
 /// A backend's entry point: the contract in the module docs.
 ///
 /// # Safety
-/// Only callable where the backend's [`Facts::features`] were detected (the function is
+/// Only callable where the backend's [`Row::features`] were detected (the function is
 /// compiled for them).
 pub(crate) type Entry = unsafe fn(
     keys: &[[u8; KEY_LEN]],
@@ -124,82 +169,41 @@ pub(crate) type Entry = unsafe fn(
     strict: bool,
 ) -> usize;
 
-/// Everything wsaccept knows about one backend.
+/// A backend's single-key entry: writes the accept of one 24-byte key (hashed whatever it
+/// holds) and returns whether the key may break the strict rules (never `false` for a key that
+/// does; the exact error is [`check_strict`]'s).
+///
+/// # Safety
+/// As for [`Entry`].
+pub(crate) type OneKey = unsafe fn(key: &[u8; KEY_LEN], out: &mut [u8; ACCEPT_LEN]) -> bool;
+
+/// What a backend's module says about it (its `ROW`).
+pub(crate) struct Row {
+    /// Keys the kernel works on at once (a power of two).
+    pub(crate) lanes: usize,
+    /// Fewest keys worth a pass through the kernel: fewer (a tiny batch, or the tail after the
+    /// last full group) go through the single-key backend's kernel (see [`single_row`]), which
+    /// costs less than a padded group. Placed with `cargo bench --bench accept -- batch_small`.
+    pub(crate) min_keys: usize,
+    /// [`min_keys`](Self::min_keys) when the single-key backend is not the reference (shani,
+    /// armsha1): their 1- to 4-stream interleaves cost less per key than `portable`.
+    pub(crate) min_keys_beside_sha: usize,
+    /// CPU features the entry points are compiled for, by Rust's names; all must be detected.
+    pub(crate) features: &'static [&'static str],
+    pub(crate) entry: Entry,
+    /// The single-key entry, for backends whose one key costs less than the reference's.
+    pub(crate) one: Option<OneKey>,
+}
+
+/// Everything wsaccept knows about one backend: its name in the list and its module's row.
 pub(crate) struct Facts {
     pub(crate) kind: BackendKind,
     /// The name used by `WSACCEPT_BACKEND`, the CLI and the C ABI.
     pub(crate) name: &'static str,
-    /// Keys the kernel works on at once (a power of two).
-    pub(crate) lanes: usize,
-    /// Fewest keys worth a pass through the kernel: fewer (a tiny batch, or the tail after the
-    /// last full group) go through the per-key reference path, which costs less than a padded
-    /// group. Placed with `cargo bench --bench accept -- batch_small` (README).
-    pub(crate) min_keys: usize,
-    /// CPU features the entry point is compiled for, by Rust's names; all must be detected.
-    pub(crate) features: &'static [&'static str],
-    pub(crate) entry: Entry,
+    pub(crate) row: Row,
 }
 
-/// Every backend, in order of preference from slowest to fastest (detection picks the last one
-/// the CPU has), at the index of its [`BackendKind`]. The order is measured (README, `batch_1m`):
-/// SHA-NI beats AVX2 where a CPU has both (AMD Zen 1-3, Intel Ice Lake and later clients); AVX2
-/// serves CPUs without SHA-NI (Intel Haswell to Skylake).
-pub(crate) const TABLE: &[Facts] = &[
-    Facts {
-        kind: BackendKind::Portable,
-        name: "portable",
-        lanes: portable::LANES,
-        min_keys: 1,
-        features: &[],
-        entry: portable::accept_keys,
-    },
-    #[cfg(target_arch = "x86_64")]
-    Facts {
-        kind: BackendKind::Avx2,
-        name: "avx2",
-        lanes: avx2::LANES,
-        // A padded group of 8 costs as much whatever it holds: four keys or fewer go the
-        // per-key way.
-        min_keys: 5,
-        features: avx2::FEATURES,
-        entry: avx2::accept_keys,
-    },
-    #[cfg(target_arch = "x86_64")]
-    Facts {
-        kind: BackendKind::ShaNi,
-        name: "shani",
-        lanes: shani::LANES,
-        // One key costs less by the per-key path than a padded group of 4.
-        min_keys: 2,
-        features: shani::FEATURES,
-        entry: shani::accept_keys,
-    },
-    #[cfg(target_arch = "x86_64")]
-    Facts {
-        kind: BackendKind::Avx512,
-        name: "avx512",
-        lanes: avx512::LANES,
-        // A padded group of 16 costs as much whatever it holds: one or two keys go the per-key
-        // way.
-        min_keys: 3,
-        features: avx512::FEATURES,
-        entry: avx512::accept_keys,
-    },
-    #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
-    Facts {
-        kind: BackendKind::ArmSha1,
-        name: "armsha1",
-        lanes: aarch64::LANES,
-        // Tails go through narrower interleaves (3, 2 or 1 streams) in the kernel itself.
-        min_keys: 1,
-        // `sha2` is how Rust names (and detects) the SHA1 instructions; NEON for the key check
-        // and base64.
-        features: aarch64::FEATURES,
-        entry: aarch64::accept_keys,
-    },
-];
-
-/// Whether the CPU has `feature` (a name from a [`Facts::features`] list); `None` for a name
+/// Whether the CPU has `feature` (a name from a [`Row::features`] list); `None` for a name
 /// detection does not know (a test keeps the table to known names).
 fn cpu_has(feature: &str) -> Option<bool> {
     #[cfg(target_arch = "x86_64")]
@@ -232,20 +236,6 @@ fn cpu_has(feature: &str) -> Option<bool> {
 }
 
 impl BackendKind {
-    /// Every backend, in order of preference from slowest to fastest: detection picks the last
-    /// one the CPU has.
-    pub const ALL: &'static [BackendKind] = &[
-        BackendKind::Portable,
-        #[cfg(target_arch = "x86_64")]
-        BackendKind::Avx2,
-        #[cfg(target_arch = "x86_64")]
-        BackendKind::ShaNi,
-        #[cfg(target_arch = "x86_64")]
-        BackendKind::Avx512,
-        #[cfg(all(target_arch = "aarch64", target_endian = "little"))]
-        BackendKind::ArmSha1,
-    ];
-
     /// This backend's row of [`TABLE`].
     #[inline]
     fn facts(self) -> &'static Facts {
@@ -264,25 +254,32 @@ impl BackendKind {
 
     /// How many keys the backend works on at once (1 for per-key backends).
     pub fn lanes(self) -> usize {
-        self.facts().lanes
+        self.facts().row.lanes
     }
 
-    /// Fewest keys worth a pass through the kernel: fewer (a tiny batch, or the tail after the
-    /// last full group) go through the per-key reference path, which costs less than a padded
-    /// group. Measured with `cargo bench --bench accept -- batch_small` (README).
+    /// Fewest keys worth a pass through the kernel on this CPU: fewer (a tiny batch, or the tail
+    /// after the last full group) go through the single-key backend's kernel
+    /// ([`Backend::single_key`]), which costs less than a padded group. Measured with `cargo
+    /// bench --bench accept -- batch_small` (README).
     pub fn min_keys(self) -> usize {
-        self.facts().min_keys
+        let row = &self.facts().row;
+        if single_row().kind == BackendKind::Portable {
+            row.min_keys
+        } else {
+            row.min_keys_beside_sha
+        }
     }
 
     /// The CPU features the backend needs, by Rust's names (`is_x86_feature_detected!`,
     /// `is_aarch64_feature_detected!`).
     pub fn cpu_features(self) -> &'static [&'static str] {
-        self.facts().features
+        self.facts().row.features
     }
 
     /// Whether this CPU can run the backend.
     pub fn is_available(self) -> bool {
         self.facts()
+            .row
             .features
             .iter()
             .all(|f| cpu_has(f) == Some(true))
@@ -368,6 +365,14 @@ impl Backend {
         choice().0
     }
 
+    /// The backend that computes one key at a time (`accept`, `verify`, and batches or tails
+    /// too short for the batch backend's kernel): the fastest this CPU has with a single-key
+    /// path, whatever [`active`](Self::active) is, except that `WSACCEPT_BACKEND=portable`
+    /// makes it `portable` too. Decided on the first call and cached.
+    pub fn single_key() -> Backend {
+        Backend(single_row().kind)
+    }
+
     /// Why `WSACCEPT_BACKEND` was ignored when [`active`](Self::active) decided, if it was:
     /// `None` when it is unset, empty or honoured. The library prints nothing; the `wsaccept`
     /// command shows this in `wsaccept backends`.
@@ -404,11 +409,11 @@ impl Backend {
         strict: bool,
     ) -> usize {
         assert_same_lengths(keys, out, status);
-        let min = self.0.min_keys();
         // Lane counts are powers of two, so the tail is a mask rather than a division.
         debug_assert!(self.lanes().is_power_of_two());
         let tail = keys.len() & (self.lanes() - 1);
-        if tail == 0 || tail >= min {
+        // `min_keys` (which reads the single-key choice) only for a batch with a tail.
+        if tail == 0 || tail >= self.0.min_keys() {
             return self.kernel(keys, out, status, strict);
         }
         let full = keys.len() - tail;
@@ -420,7 +425,24 @@ impl Backend {
         } else {
             0
         };
-        invalid + portable::accept_keys(tail_keys, tail_out, tail_status, strict)
+        invalid + self.few_keys(tail_keys, tail_out, tail_status, strict)
+    }
+
+    /// Keys too few for this backend's kernel: the reference's for `portable` (which stays the
+    /// reference whatever the CPU has), else the single-key backend's kernel ([`single_row`]).
+    #[inline]
+    fn few_keys(
+        self,
+        keys: &[[u8; KEY_LEN]],
+        out: &mut [[u8; ACCEPT_LEN]],
+        status: &mut [KeyStatus],
+        strict: bool,
+    ) -> usize {
+        if self.0 == BackendKind::Portable {
+            return portable::accept_keys(keys, out, status, strict);
+        }
+        // SAFETY: `single_row` only gives a row whose features were detected on this CPU.
+        unsafe { (single_row().row.entry)(keys, out, status, strict) }
     }
 
     /// The backend's kernel alone, for every length (tails padded to a full group): what
@@ -454,7 +476,81 @@ impl Backend {
         // SAFETY: a `Backend` is only built by `new` (or `portable`, which needs nothing) after
         // `is_available` detected every feature in this backend's row, which is what the entry
         // point is compiled for.
-        unsafe { (self.0.facts().entry)(keys, out, status, strict) }
+        unsafe { (self.0.facts().row.entry)(keys, out, status, strict) }
+    }
+}
+
+/// The backend whose single-key entry computes every lone key (`accept`, `verify`, lenient
+/// 24-byte keys, the C ABI's single-key calls) and whose kernel takes the batches and tails too
+/// short for another backend's: the fastest one the CPU has with a single-key entry, whatever
+/// the batch backend, except that `WSACCEPT_BACKEND=portable` (the reference in use) makes it the
+/// reference too. Chosen on first use and cached: a load and a test per call.
+#[inline]
+fn single_row() -> &'static Facts {
+    static SINGLE: AtomicPtr<Facts> = AtomicPtr::new(core::ptr::null_mut());
+    let row = SINGLE.load(Ordering::Acquire);
+    if row.is_null() {
+        let chosen = choose_single_row();
+        SINGLE.store((chosen as *const Facts).cast_mut(), Ordering::Release);
+        return chosen;
+    }
+    // SAFETY: the only non-null value stored is a reference to a row of `TABLE`, which lives for
+    // the whole program and is never written.
+    unsafe { &*row }
+}
+
+#[cold]
+fn choose_single_row() -> &'static Facts {
+    let portable = BackendKind::Portable.facts();
+    if Backend::active().kind() == BackendKind::Portable {
+        return portable;
+    }
+    TABLE
+        .iter()
+        .rev()
+        .find(|f| f.row.one.is_some() && f.kind.is_available())
+        .unwrap_or(portable)
+}
+
+/// Writes the accept of a 24-byte key, with no validation, and returns whether the key may break
+/// the strict rules (see [`OneKey`]).
+#[inline]
+pub(crate) fn accept_one(key: &[u8; KEY_LEN], out: &mut [u8; ACCEPT_LEN]) -> bool {
+    match single_row().row.one {
+        // SAFETY: `single_row` only gives a row whose features were detected on this CPU.
+        Some(one) => unsafe { one(key, out) },
+        None => {
+            portable::accept_24(key, out);
+            check_strict(key).is_err()
+        }
+    }
+}
+
+/// The accept of a strict key into `out`, or the first problem with it by position. `out` is
+/// written in both cases (the hash of whatever the key holds on an error).
+#[inline]
+pub(crate) fn accept_strict(
+    key: &[u8; KEY_LEN],
+    out: &mut [u8; ACCEPT_LEN],
+) -> Result<(), KeyError> {
+    if accept_one(key, out) {
+        check_strict(key)?;
+    }
+    Ok(())
+}
+
+/// The accept of a lenient key (any length up to `MAX_LENIENT_KEY_LEN`): 24-byte keys by the
+/// single-key backend, others by the reference.
+///
+/// # Panics
+/// If the key is longer than `MAX_LENIENT_KEY_LEN` (the callers check it first).
+#[inline]
+pub(crate) fn accept_any(key: &[u8], out: &mut [u8; ACCEPT_LEN]) {
+    match <&[u8; KEY_LEN]>::try_from(key) {
+        Ok(key) => {
+            accept_one(key, out);
+        }
+        Err(_) => portable::accept_any(key, out),
     }
 }
 
@@ -508,7 +604,9 @@ mod tests {
             assert_eq!(row.kind, kind, "row {i}");
             assert_eq!(kind as usize, i);
             assert!(
-                row.lanes.is_power_of_two() && row.min_keys >= 1,
+                row.row.lanes.is_power_of_two()
+                    && row.row.min_keys >= 1
+                    && row.row.min_keys_beside_sha >= 1,
                 "{}",
                 row.name
             );
@@ -520,7 +618,7 @@ mod tests {
     #[test]
     fn detection_knows_every_feature() {
         for row in TABLE {
-            for &f in row.features {
+            for &f in row.row.features {
                 assert!(cpu_has(f).is_some(), "{}: {f}", row.name);
             }
         }

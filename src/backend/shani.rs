@@ -1,25 +1,23 @@
-//! Multi-stream SHA-NI backend, for CPUs with the SHA extensions but no AVX-512.
+//! `shani`: several keys' SHA-1 on the x86 SHA extensions, interleaved (the shared kernel in
+//! `interleave`), and the single-key path on CPUs that have them.
 //!
-//! One SHA-NI stream is latency-bound: each block is a chain of 20 dependent `sha1rnds4`.
-//! Hashing [`LANES`] independent keys with their round sequences interleaved in one function
-//! body lets the CPU overlap the chains and run close to the instruction's throughput limit.
-//!
-//! What the fixed message shape buys us (see `crate::compute`):
+//! What the fixed message shape buys (`message`):
 //! - block one: only W0..W5 (the key) vary; the vectors for W8..W15 and the GUID half of
 //!   W4..W7 are constants, so per key we load the 24 key bytes and nothing else;
 //! - block two is the same for every key, so its whole 80-word schedule is computed at compile
-//!   time (`BLOCK2_W`) and no `sha1msg1`/`sha1msg2` runs for it. Its first vector is folded
-//!   with the IV's E so that one `sha1nexte` both finishes block one and starts block two.
+//!   time and no `sha1msg1`/`sha1msg2` runs for it. Its first vector is folded with the IV's E so
+//!   that one `sha1nexte` both finishes block one and starts block two.
 //!
 //! Strict validation runs on the same two loads as the hash (the shared check, [`strict`], at
 //! 128 bits); only keys that fail it go through [`check_strict`](crate::key::check_strict) for
-//! the exact status. Digests are base64-encoded in registers by the shared encoder
-//! ([`base64`]), four keys to a register.
+//! the exact status. Digests are base64-encoded in registers by the shared encoder ([`base64`]):
+//! four keys to a register in a group, one key's two halves alone.
 
 use core::arch::x86_64::*;
 
-use super::constants::{BLOCK1_WORDS, BLOCK2_W as BLOCK2_SCHEDULE, SHA1_IV};
-use super::vector::Vector;
+use super::interleave::{self, Isa};
+use super::message::{BLOCK1_WORDS, BLOCK2_W as BLOCK2_SCHEDULE, SHA1_IV};
+use super::vector::Sse;
 use super::{base64, driver, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
@@ -29,115 +27,20 @@ cpu_features!("sha", "sse2", "ssse3", "sse4.1");
 ///
 /// Measured (AMD EPYC with SHA-NI, ~2.9 GHz, busy 2-core VM; 100k keys through 128-key chunks
 /// like the batch driver, best of 40 by thread CPU time, all widths in one run), ns per key:
-/// K=1 55.6, K=2 38.6, K=3 32.4, K=4 28.3, K=5 27.1, K=6 27.6. Four is ~82 cycles per key,
-/// near the `sha1rnds4` throughput floor of 40 per key; five gains ~4% on long runs but pads
+/// 1 stream 55.6, 2 38.6, 3 32.4, 4 28.3, 5 27.1, 6 27.6. Four is ~82 cycles per key, near the
+/// `sha1rnds4` throughput floor of 40 per key; five gains ~4% on long runs but pads
 /// power-of-two batches (16 keys, the driver's 128-key chunks) with wasted keys, so four.
 pub(crate) const LANES: usize = 4;
 
-/// A 128-bit register for the shared algorithms ([`Vector`]). Only made inside this module's
-/// `#[target_feature]` functions (SSE2, SSSE3, SSE4.1), which run after detection.
-#[derive(Clone, Copy)]
-#[repr(transparent)]
-pub(crate) struct Sse(__m128i);
-
-/// An SSE intrinsic on `Sse` values.
-macro_rules! sse {
-    ($e:expr) => {
-        // SAFETY: an `Sse` value exists only where the CPU has SSE2, SSSE3 and SSE4.1 (see
-        // `Sse`).
-        unsafe { $e }
-    };
-}
-
-// SAFETY: `Sse`'s field is private and set only in this module's functions compiled for SSE2,
-// SSSE3 and SSE4.1, so a value exists only on a CPU with every instruction the methods use.
-unsafe impl Vector for Sse {
-    const LANES: usize = 4;
-
-    #[inline(always)]
-    fn splat32(self, x: u32) -> Self {
-        sse!(Sse(_mm_set1_epi32(x as i32)))
-    }
-    #[inline(always)]
-    fn splat8(self, x: u8) -> Self {
-        sse!(Sse(_mm_set1_epi8(x as i8)))
-    }
-    #[inline(always)]
-    fn table16(self, t: [u8; 16]) -> Self {
-        sse!(Sse(_mm_loadu_si128(t.as_ptr().cast())))
-    }
-    #[inline(always)]
-    fn and(self, o: Self) -> Self {
-        sse!(Sse(_mm_and_si128(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn or(self, o: Self) -> Self {
-        sse!(Sse(_mm_or_si128(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn xor(self, o: Self) -> Self {
-        sse!(Sse(_mm_xor_si128(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn andnot(self, o: Self) -> Self {
-        sse!(Sse(_mm_andnot_si128(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn add32(self, o: Self) -> Self {
-        sse!(Sse(_mm_add_epi32(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn shl32<const N: i32>(self) -> Self {
-        sse!(Sse(_mm_slli_epi32::<N>(self.0)))
-    }
-    #[inline(always)]
-    fn rotl32<const N: i32>(self) -> Self {
-        sse!(Sse(_mm_or_si128(
-            _mm_sll_epi32(self.0, _mm_cvtsi32_si128(N)),
-            _mm_srl_epi32(self.0, _mm_cvtsi32_si128(32 - N))
-        )))
-    }
-    #[inline(always)]
-    fn shr32<const N: i32>(self) -> Self {
-        sse!(Sse(_mm_srli_epi32::<N>(self.0)))
-    }
-    #[inline(always)]
-    fn shuffle8(self, idx: Self) -> Self {
-        sse!(Sse(_mm_shuffle_epi8(self.0, idx.0)))
-    }
-    #[inline(always)]
-    fn eq8(self, o: Self) -> Self {
-        sse!(Sse(_mm_cmpeq_epi8(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn lt8(self, n: u8) -> Self {
-        // Signed compare: the trait's contract keeps both sides below 0x80.
-        sse!(Sse(_mm_cmpgt_epi8(_mm_set1_epi8(n as i8), self.0)))
-    }
-    #[inline(always)]
-    fn sub_sat8(self, n: u8) -> Self {
-        sse!(Sse(_mm_subs_epu8(self.0, _mm_set1_epi8(n as i8))))
-    }
-    #[inline(always)]
-    fn add8(self, o: Self) -> Self {
-        sse!(Sse(_mm_add_epi8(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn mulhi16(self, o: Self) -> Self {
-        sse!(Sse(_mm_mulhi_epu16(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn mullo16(self, o: Self) -> Self {
-        sse!(Sse(_mm_mullo_epi16(self.0, o.0)))
-    }
-    #[inline(always)]
-    fn nonzero_lanes(self) -> u32 {
-        sse!({
-            let zero = _mm_cmpeq_epi32(self.0, _mm_setzero_si128());
-            !(_mm_movemask_ps(_mm_castsi128_ps(zero)) as u32) & 0xF
-        })
-    }
-}
+pub(super) const ROW: super::Row = super::Row {
+    lanes: LANES,
+    // Tails go through narrower interleaves (3, 2 or 1 streams) in the kernel itself.
+    min_keys: 1,
+    min_keys_beside_sha: 1,
+    features: FEATURES,
+    entry: accept_keys,
+    one: Some(accept_one),
+};
 
 /// Words `4i..4i+4` in SHA-NI lane order (lane 3 = first word), as memory order lane 0..3.
 const fn lanes_of(w: &[u32], i: usize) -> [u32; 4] {
@@ -178,11 +81,11 @@ target_features! {
         unsafe { _mm_load_si128(v.as_ptr().cast()) }
     }
 
-    /// SHA-1 of `K` keys (block one from `m0`, `m1`, block two constant), interleaved.
+    /// SHA-1 of `STREAMS` keys (block one from `m0`, `m1`, block two constant), interleaved.
     /// `m0` = W0..W3, `m1` = W4,W5 (lanes 3, 2; lanes 1, 0 zero) per key, in SHA-NI lane order.
     /// Returns each key's final ABCD vector and E (in lane 3).
     #[inline]
-    fn hash_group<const K: usize>(m0: [__m128i; K], m1: [__m128i; K]) -> ([__m128i; K], [__m128i; K]) {
+    fn hash_group<const STREAMS: usize>(m0: [__m128i; STREAMS], m1: [__m128i; STREAMS]) -> ([__m128i; STREAMS], [__m128i; STREAMS]) {
         let iv_abcd = _mm_set_epi32(
             SHA1_IV[0] as i32,
             SHA1_IV[1] as i32,
@@ -196,13 +99,13 @@ target_features! {
         let zero = _mm_setzero_si128();
 
         let mut w0 = m0;
-        let mut w1 = [zero; K];
-        let mut w2 = [c2; K];
-        let mut w3 = [c3; K];
-        let mut w4 = [zero; K];
-        let mut h0 = [iv_abcd; K];
-        let mut h1 = [zero; K];
-        for s in 0..K {
+        let mut w1 = [zero; STREAMS];
+        let mut w2 = [c2; STREAMS];
+        let mut w3 = [c3; STREAMS];
+        let mut w4 = [zero; STREAMS];
+        let mut h0 = [iv_abcd; STREAMS];
+        let mut h1 = [zero; STREAMS];
+        for s in 0..STREAMS {
             w1[s] = _mm_or_si128(m1[s], c1);
             h1[s] = _mm_add_epi32(iv_e, w0[s]);
         }
@@ -210,7 +113,7 @@ target_features! {
         // `b = rnds4(a, nexte(b, w))` for every stream: four rounds, E taken from the old `b`.
         macro_rules! r4 {
             ($a:ident, $b:ident, $w:ident, $f:literal) => {
-                for s in 0..K {
+                for s in 0..STREAMS {
                     $b[s] = _mm_sha1rnds4_epu32::<$f>($a[s], _mm_sha1nexte_epu32($b[s], $w[s]));
                 }
             };
@@ -218,7 +121,7 @@ target_features! {
         // Next schedule vector `v4` from the previous four, then four rounds with it.
         macro_rules! sr4 {
             ($a:ident, $b:ident, $v0:ident, $v1:ident, $v2:ident, $v3:ident, $v4:ident, $f:literal) => {
-                for s in 0..K {
+                for s in 0..STREAMS {
                     $v4[s] = _mm_sha1msg2_epu32(
                         _mm_xor_si128(_mm_sha1msg1_epu32($v0[s], $v1[s]), $v2[s]),
                         $v3[s],
@@ -229,7 +132,7 @@ target_features! {
         }
 
         // Block one.
-        for s in 0..K {
+        for s in 0..STREAMS {
             h1[s] = _mm_sha1rnds4_epu32::<0>(h0[s], h1[s]);
         }
         r4!(h1, h0, w1, 0);
@@ -255,9 +158,9 @@ target_features! {
         // Between blocks: state = IV + block one; block two starts from it with E + W0 folded
         // into one nexte (BLOCK2_W[0] already carries the IV's E).
         let w2_0 = load_const(&BLOCK2_W, 0);
-        let mut abcd1 = [zero; K];
-        let mut e1 = [zero; K];
-        for s in 0..K {
+        let mut abcd1 = [zero; STREAMS];
+        let mut e1 = [zero; STREAMS];
+        for s in 0..STREAMS {
             abcd1[s] = _mm_add_epi32(iv_abcd, h0[s]);
             e1[s] = _mm_sha1nexte_epu32(h1[s], iv_e);
             h1[s] = _mm_sha1nexte_epu32(h1[s], w2_0);
@@ -268,12 +171,12 @@ target_features! {
         macro_rules! c4 {
             ($a:ident, $b:ident, $i:literal, $f:literal) => {
                 let w = load_const(&BLOCK2_W, $i);
-                for s in 0..K {
+                for s in 0..STREAMS {
                     $b[s] = _mm_sha1rnds4_epu32::<$f>($a[s], _mm_sha1nexte_epu32($b[s], w));
                 }
             };
         }
-        for s in 0..K {
+        for s in 0..STREAMS {
             h1[s] = _mm_sha1rnds4_epu32::<0>(h0[s], h1[s]);
         }
         c4!(h1, h0, 1, 0);
@@ -296,8 +199,8 @@ target_features! {
         c4!(h0, h1, 18, 3);
         c4!(h1, h0, 19, 3);
 
-        let mut e = [zero; K];
-        for s in 0..K {
+        let mut e = [zero; STREAMS];
+        for s in 0..STREAMS {
             h0[s] = _mm_add_epi32(abcd1[s], h0[s]);
             e[s] = _mm_sha1nexte_epu32(h1[s], e1[s]);
         }
@@ -319,20 +222,20 @@ target_features! {
         ]
     }
 
-    /// Writes the accepts of `K` streams' digests (ABCD, and E in lane 3) into their slots: four
+    /// Writes the accepts of `STREAMS` streams' digests (ABCD, and E in lane 3) into their slots: four
     /// streams at a time are transposed to one key per lane, encoded by the shared
     /// [`base64::encode`] and transposed back.
     #[inline]
-    fn encode_store<const K: usize>(
-        abcd: &[__m128i; K],
-        e: &[__m128i; K],
-        out: &mut [[u8; ACCEPT_LEN]; K],
+    fn encode_store<const STREAMS: usize>(
+        abcd: &[__m128i; STREAMS],
+        e: &[__m128i; STREAMS],
+        out: &mut [[u8; ACCEPT_LEN]; STREAMS],
     ) {
         let zero = _mm_setzero_si128();
         let mut base = 0;
-        while base < K {
-            // Streams past `K` (a group width that is not a multiple of four) encode zeros.
-            let pick = |v: &[__m128i; K], i: usize| if base + i < K { v[base + i] } else { zero };
+        while base < STREAMS {
+            // Streams past `STREAMS` (a group width that is not a multiple of four) encode zeros.
+            let pick = |v: &[__m128i; STREAMS], i: usize| if base + i < STREAMS { v[base + i] } else { zero };
             // ABCD holds A in lane 3 ... D in lane 0.
             let [d, c, b, a] = transpose4([0, 1, 2, 3].map(|i| pick(abcd, i)));
             let e = _mm_unpackhi_epi64(
@@ -342,7 +245,7 @@ target_features! {
             let [c0, c1, c2, c3, c4, c5, c6] = base64::encode([a, b, c, d, e].map(Sse)).map(|v| v.0);
             let head = transpose4([c0, c1, c2, c3]);
             let tail = transpose4([c4, c5, c6, c6]);
-            for i in 0..4.min(K - base) {
+            for i in 0..4.min(STREAMS - base) {
                 let p = out[base + i].as_mut_ptr();
                 // Characters 12..28: the last four of the head, then the tail's first twelve.
                 let last = _mm_alignr_epi8::<12>(tail[i], head[i]);
@@ -356,56 +259,130 @@ target_features! {
         }
     }
 
-    /// One group of `K` keys: check, hash, encode. Returns the lanes the check flagged.
+    /// A key's two loads: bytes 0..16 and 8..24 (unaligned).
     #[inline]
-    fn group<const K: usize>(
-        keys: &[[u8; KEY_LEN]; K],
-        out: &mut [[u8; ACCEPT_LEN]; K],
-        strict: bool,
-    ) -> u32 {
+    fn load(key: &[u8; KEY_LEN]) -> (__m128i, __m128i) {
+        let p = key.as_ptr();
+        // SAFETY: a key is 24 readable bytes; the loads read 0..16 and 8..24, unaligned.
+        unsafe { (_mm_loadu_si128(p.cast()), _mm_loadu_si128(p.add(8).cast())) }
+    }
+
+    /// Block one's first two message vectors in SHA-NI lane order: W0..W3, and W4, W5 (key bytes
+    /// 16..24, at 8..16 of the second load) in lanes 3, 2 with lanes 1, 0 zero.
+    #[inline]
+    fn message(v0: __m128i, v1: __m128i) -> (__m128i, __m128i) {
         let rev = _mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-        // Key bytes 16..24 (at 8..16 of the second load) to W4, W5 in lanes 3, 2.
         let hi8 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, 15, 14, 13, 12, 11, 10, 9, 8);
-        let zero = _mm_setzero_si128();
-        let mut m0 = [zero; K];
-        let mut m1 = [zero; K];
-        let mut bad = 0u32;
-        for s in 0..K {
-            let p = keys[s].as_ptr();
-            // SAFETY: a key is 24 readable bytes; the loads read 0..16 and 8..24, unaligned.
-            let (v0, v1) = unsafe { (_mm_loadu_si128(p.cast()), _mm_loadu_si128(p.add(8).cast())) };
-            m0[s] = _mm_shuffle_epi8(v0, rev);
-            m1[s] = _mm_shuffle_epi8(v1, hi8);
-            if strict {
-                bad |= u32::from(strict::key_invalid(Sse(v0), Sse(v1))) << s;
-            }
+        (_mm_shuffle_epi8(v0, rev), _mm_shuffle_epi8(v1, hi8))
+    }
+
+    /// Writes the accept of one digest (ABCD, and E in lane 3) into its slot, encoded in two
+    /// halves: digest bytes 0..12 from ABCD, 12..20 from D and E.
+    #[inline]
+    fn encode_one(abcd: __m128i, e: __m128i, out: &mut [u8; ACCEPT_LEN]) {
+        // ABCD holds digest byte `i` (< 16) at byte `15 - i`; E's bytes 15..12 are digest bytes
+        // 16..20. The blend puts D (bytes 3..0) and E (bytes 15..12) in one register.
+        let de = _mm_blend_epi16::<0xC0>(abcd, e);
+        let lo = _mm_shuffle_epi8(abcd, load_bytes(&ONE_KEY_SPREAD.0[0]));
+        let hi = _mm_shuffle_epi8(de, load_bytes(&ONE_KEY_SPREAD.0[1]));
+        let lo = base64::encode_spread(Sse(lo)).0;
+        // Characters 16..28; the 12th encodes only the zero fill: the `=` pad.
+        let hi = _mm_insert_epi8::<11>(base64::encode_spread(Sse(hi)).0, i32::from(b'='));
+        // Characters 12..28: the last four of the first half, then the second's first twelve.
+        let tail = _mm_alignr_epi8::<12>(hi, lo);
+        let p = out.as_mut_ptr();
+        // SAFETY: a slot is 28 writable bytes; the stores cover 0..16 and 12..28, unaligned.
+        unsafe {
+            _mm_storeu_si128(p.cast(), lo);
+            _mm_storeu_si128(p.add(12).cast(), tail);
         }
-        let (abcd, e) = hash_group(m0, m1);
-        encode_store(&abcd, &e, out);
-        bad
+    }
+
+    /// Loads one 16-byte table.
+    #[inline]
+    fn load_bytes(t: &[u8; 16]) -> __m128i {
+        // SAFETY: `t` is 16 readable bytes (alignment not needed).
+        unsafe { _mm_loadu_si128(t.as_ptr().cast()) }
     }
 }
 
-/// The kernel for the shared driver: groups of `K` streams. Only made in [`accept_keys_k`],
-/// which runs where SHA-NI, SSE2, SSSE3 and SSE4.1 were detected.
-struct Kernel {
-    strict: bool,
-}
+/// `pshufb` indices from one key's ABCD register (for `encode_one`'s first half) and from the
+/// D-and-E blend (second half) to the digest bytes in base64's spread order, each 3-byte group
+/// `b0 b1 b2` of the half as `[b1, b0, b2, b1]` in a 32-bit lane; 0x80 writes a zero.
+static ONE_KEY_SPREAD: Vecs16<2> = {
+    // Byte `i` of a 3-byte group spread over four bytes, by output position.
+    const SPREAD: [usize; 16] = [1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10];
+    let mut t = [[0u8; 16]; 2];
+    let mut j = 0;
+    while j < 16 {
+        // Half one: digest bytes 0..12, at byte `15 - i` of ABCD.
+        t[0][j] = 15 - SPREAD[j] as u8;
+        // Half two: digest bytes 12..20 then zeros: D at bytes 3..0, E at bytes 15..12.
+        let i = SPREAD[j];
+        t[1][j] = if i < 4 {
+            3 - i as u8
+        } else if i < 8 {
+            15 - (i - 4) as u8
+        } else {
+            0x80
+        };
+        j += 1;
+    }
+    Vecs16(t)
+};
 
-impl<const K: usize> driver::Kernel<K> for Kernel {
+/// Sixteen-byte tables, 16-byte aligned.
+#[repr(C, align(16))]
+struct Vecs16<const N: usize>([[u8; 16]; N]);
+
+/// The witness that the CPU has SHA-NI, SSE2, SSSE3 and SSE4.1 (see [`Isa`]): only made in this
+/// module's `#[target_feature]` entry points, which run after detection.
+#[derive(Clone, Copy)]
+struct ShaNi(());
+
+impl Isa for ShaNi {
+    type Loads = (__m128i, __m128i);
+    type Msg = __m128i;
+    type Digest = (__m128i, __m128i);
+
     #[inline(always)]
-    fn groups<const G: usize>(
-        &self,
-        keys: &[[[u8; KEY_LEN]; K]; G],
-        out: &mut [[[u8; ACCEPT_LEN]; K]; G],
-    ) -> [u32; G] {
-        let mut flagged = [0; G];
-        for g in 0..G {
-            // SAFETY: a `Kernel` exists only inside `accept_keys_k`, which runs where the
-            // features were detected.
-            flagged[g] = unsafe { group(&keys[g], &mut out[g], self.strict) };
+    fn load(self, key: &[u8; KEY_LEN]) -> Self::Loads {
+        // SAFETY: a `ShaNi` exists only where the features were detected.
+        unsafe { load(key) }
+    }
+    #[inline(always)]
+    fn key_invalid(self, (v0, v1): Self::Loads) -> bool {
+        strict::key_invalid(Sse(v0), Sse(v1))
+    }
+    #[inline(always)]
+    fn message(self, (v0, v1): Self::Loads) -> (__m128i, __m128i) {
+        // SAFETY: as in `load`.
+        unsafe { message(v0, v1) }
+    }
+    #[inline(always)]
+    fn hash<const STREAMS: usize>(
+        self,
+        m0: [__m128i; STREAMS],
+        m1: [__m128i; STREAMS],
+    ) -> [Self::Digest; STREAMS] {
+        // SAFETY: as in `load`.
+        let (abcd, e) = unsafe { hash_group(m0, m1) };
+        core::array::from_fn(|s| (abcd[s], e[s]))
+    }
+    #[inline(always)]
+    fn encode<const STREAMS: usize>(
+        self,
+        digests: &[Self::Digest; STREAMS],
+        out: &mut [[u8; ACCEPT_LEN]; STREAMS],
+    ) {
+        if STREAMS == 1 {
+            let (abcd, e) = digests[0];
+            // SAFETY: as in `load`.
+            unsafe { encode_one(abcd, e, &mut out[0]) }
+        } else {
+            // SAFETY: as in `load`.
+            unsafe { encode_store(&digests.map(|d| d.0), &digests.map(|d| d.1), out) }
         }
-        flagged
     }
 }
 
@@ -421,18 +398,27 @@ target_features! {
         status: &mut [KeyStatus],
         strict: bool,
     ) -> usize {
-        accept_keys_k::<LANES>(keys, out, status, strict)
+        accept_keys_streams::<LANES>(keys, out, status, strict)
     }
 
-    /// [`accept_keys`] for any group width (lets the measurements compare widths): the shared
-    /// driver, one group per step.
-    fn accept_keys_k<const K: usize>(
+    /// [`accept_keys`] for any interleave width (lets the measurements compare widths): the
+    /// shared driver, one group per step, the tail in groups of 3, 2 and 1.
+    fn accept_keys_streams<const STREAMS: usize>(
         keys: &[[u8; KEY_LEN]],
         out: &mut [[u8; ACCEPT_LEN]],
         status: &mut [KeyStatus],
         strict: bool,
     ) -> usize {
-        driver::run::<K, 1, _>(&Kernel { strict }, keys, out, status)
+        let kernel = interleave::Kernel { isa: ShaNi(()), strict };
+        driver::run::<STREAMS, 1, _>(&kernel, keys, out, status)
+    }
+
+    /// The single-key entry (`backend::OneKey`): one SHA-NI stream.
+    ///
+    /// # Safety
+    /// As for [`accept_keys`].
+    unsafe fn accept_one(key: &[u8; KEY_LEN], out: &mut [u8; ACCEPT_LEN]) -> bool {
+        interleave::one(ShaNi(()), key, out)
     }
 }
 
@@ -469,11 +455,11 @@ mod tests {
         }
     }
 
-    /// The lane-ordered tables are the message words they were before the constants were
-    /// shared: rebuilt here from the padded blocks' bytes.
+    /// The lane-ordered tables hold the padded blocks' message words (block two's whole
+    /// schedule, its first vector carrying the IV's E), rebuilt here from the blocks' bytes.
     #[test]
     fn tables_are_the_padded_blocks() {
-        use crate::compute::{BLOCK1_TEMPLATE, BLOCK2};
+        use super::super::message::{BLOCK1_TEMPLATE, BLOCK2};
         let word =
             |b: &[u8; 64], t: usize| u32::from_be_bytes(b[4 * t..4 * t + 4].try_into().unwrap());
         let b1 = |t| word(&BLOCK1_TEMPLATE, t);
@@ -523,11 +509,11 @@ mod tests {
                 let mut got = vec![[1u8; ACCEPT_LEN]; n];
                 let mut got_st = vec![KeyStatus::Length; n];
                 // SAFETY: features checked above.
-                let bad = unsafe { accept_keys_k::<$k>(&keys, &mut got, &mut got_st, true) };
+                let bad = unsafe { accept_keys_streams::<$k>(&keys, &mut got, &mut got_st, true) };
                 assert_eq!(
                     (bad, &got, &got_st),
                     (want_bad, &want, &want_st),
-                    "K = {}",
+                    "streams = {}",
                     $k
                 );
             };

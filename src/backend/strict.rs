@@ -56,7 +56,7 @@ pub(crate) fn last_char_ok<V: Vector>(v: V) -> V {
 /// Bit `i` set when key `i` breaks the strict rules, for keys laid out one per 32-bit lane as
 /// SHA-1 message words: `words[j]` lane `i` is key `i`'s bytes `4j..4j + 4` read big-endian
 /// (what the SHA-1 rounds take).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // armsha1 works per key: no lane-per-key layout
+#[cfg(target_arch = "x86_64")] // the lane-per-key layout: x86 backends only
 #[inline(always)]
 pub(crate) fn invalid_lanes<V: Vector>(words: &[V; 6]) -> u32 {
     let w5 = words[5];

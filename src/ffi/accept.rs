@@ -39,18 +39,22 @@ pub unsafe extern "C" fn wsaccept_accept_lenient(
     unsafe { accept_one(key, key_len, out, Mode::Lenient) }
 }
 
-/// The body of `wsaccept_accept` and `wsaccept_accept_lenient`.
+/// The body of `wsaccept_accept` and `wsaccept_accept_lenient`, inlined into each so that the
+/// mode is a constant there: the same Rust body as `wsaccept::accept` (`crate::accept_into`),
+/// into a local slot copied out only on success.
 ///
 /// # Safety
 /// As for `wsaccept_accept`.
+#[inline(always)]
 unsafe fn accept_one(key: *const c_char, key_len: usize, out: *mut c_char, mode: Mode) -> c_int {
     ffi_guard!({
         check_null!(out);
         // SAFETY: the caller vouches for `key_len` readable bytes at `key`.
         let key = ffi_try!(unsafe { bytes_in(key, key_len) });
-        let accept = ffi_try!(crate::accept_with_mode(key, mode).map_err(wsaccept_status::from));
+        let mut accept = [0u8; ACCEPT_LEN];
+        ffi_try!(crate::accept_into(key, mode, &mut accept).map_err(wsaccept_status::from));
         // SAFETY: `out` is non-NULL and the caller vouches for 28 writable bytes.
-        unsafe { write_accept(out, accept.as_bytes()) };
+        unsafe { write_accept(out, &accept) };
         WSACCEPT_OK as c_int
     })
 }

@@ -783,7 +783,8 @@ impl ServerConfig {
             Parsed::Request(request) => {
                 let negotiated = self.negotiate(&request);
                 let mut accept = [0u8; ACCEPT_LEN];
-                crate::compute::accept_24(request.key(), &mut accept);
+                // The key passed the strict rules when the request was parsed: no second check.
+                crate::backend::accept_one(request.key(), &mut accept);
                 let response_len = self.write_negotiated(&accept, &negotiated, out)?;
                 Ok(Outcome::Accepted {
                     response_len,
@@ -901,7 +902,8 @@ pub fn write_accept(
     out: &mut [u8],
 ) -> Result<usize, AnswerError> {
     let mut accept = [0u8; ACCEPT_LEN];
-    crate::compute::accept_24(request.key(), &mut accept);
+    // The key passed the strict rules when the request was parsed: no second check.
+    crate::backend::accept_one(request.key(), &mut accept);
     write_switching(&accept, subprotocol, extensions, out)
 }
 

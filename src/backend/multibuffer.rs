@@ -2,7 +2,7 @@
 //! both padded blocks, everything that is the same for every key folded into constants.
 //!
 //! Constant folding: block one's words W6..W15 (GUID and padding) and the IV are constants, and
-//! block two is entirely constant ([`super::constants`]). The rounds are written over [`Word`],
+//! block two is entirely constant ([`super::message`]). The rounds are written over [`Word`],
 //! a value that is either a compile-time `u32` or a vector; every operation on two constants is
 //! done in `u32` arithmetic, which the compiler evaluates at compile time because the rounds
 //! are fully unrolled. So rounds 6..15 of block one add a precomputed W+K, the early schedule
@@ -11,10 +11,10 @@
 //! Latency: a round depends on the previous one through a rotate and an add, so one register
 //! of keys alone leaves the vector units idle. A backend interleaves several registers by
 //! running the core over a [`Group`] of them; the trait's fences
-//! ([`Vector::fence_sum`], [`Vector::fence_group`]) keep the compiler from undoing what the
+//! ([`RoundOps::fence_sum`], [`RoundOps::fence_group`]) keep the compiler from undoing what the
 //! schedule relies on (see each backend for which it uses).
 
-use super::constants::{BLOCK1_FIRST_CONST, BLOCK1_WORDS, BLOCK2_WK, K, SHA1_IV};
+use super::message::{BLOCK1_FIRST_CONST, BLOCK1_WORDS, BLOCK2_WK, K, SHA1_IV};
 use super::vector::Vector;
 
 /// `G` registers of keys driven as one: every operation is applied to each, so that their
@@ -63,26 +63,12 @@ unsafe impl<V: Vector, const G: usize> Vector for Group<V, G> {
         self.map2(o, V::andnot)
     }
     #[inline(always)]
-    fn add32(self, o: Self) -> Self {
-        self.map2(o, V::add32)
-    }
-    #[inline(always)]
     fn shl32<const N: i32>(self) -> Self {
         Group(self.0.map(|v| v.shl32::<N>()))
     }
     #[inline(always)]
     fn shr32<const N: i32>(self) -> Self {
         Group(self.0.map(|v| v.shr32::<N>()))
-    }
-    #[inline(always)]
-    fn rotl32<const N: i32>(self) -> Self {
-        Group(self.0.map(|v| v.rotl32::<N>()))
-    }
-    #[inline(always)]
-    fn ternary<const IMM: i32>(self, b: Self, c: Self) -> Self {
-        Group(core::array::from_fn(|i| {
-            self.0[i].ternary::<IMM>(b.0[i], c.0[i])
-        }))
     }
     #[inline(always)]
     fn shuffle8(self, idx: Self) -> Self {
@@ -120,6 +106,85 @@ unsafe impl<V: Vector, const G: usize> Vector for Group<V, G> {
             bits = (bits << V::LANES) | v.nonzero_lanes();
         }
         bits
+    }
+}
+
+/// What the multi-buffer rounds need of a register beyond [`Vector`]: 32-bit adds and rotates,
+/// three-input logic, and the fences that keep the compiler to the rounds' schedule.
+///
+/// # Safety
+/// As for [`Vector`].
+pub(crate) unsafe trait RoundOps: Vector {
+    fn add32(self, o: Self) -> Self;
+
+    /// Rotate each 32-bit lane left by `N` (0 < N < 32).
+    fn rotl32<const N: i32>(self) -> Self;
+
+    /// The bitwise function of three inputs whose truth table is `IMM` (bit
+    /// `(a << 2) | (b << 1) | c` is the result bit, AVX-512's `vpternlogd`). The default builds
+    /// the three SHA-1 uses (0x96 parity, 0xCA choose, 0xE8 majority) from two-input operations
+    /// and any other from its minterms; a target with a ternary instruction overrides it.
+    #[inline(always)]
+    fn ternary<const IMM: i32>(self, b: Self, c: Self) -> Self {
+        match IMM {
+            0x96 => self.xor(b).xor(c),
+            0xCA => c.xor(self.and(b.xor(c))),
+            0xE8 => self.and(b).or(c.and(self.or(b))),
+            _ => {
+                let ones = self.splat32(u32::MAX);
+                let mut r = self.splat32(0);
+                for i in 0..8 {
+                    if IMM >> i & 1 == 1 {
+                        let x = if i & 4 != 0 { self } else { self.xor(ones) };
+                        let y = if i & 2 != 0 { b } else { b.xor(ones) };
+                        let z = if i & 1 != 0 { c } else { c.xor(ones) };
+                        r = r.or(x.and(y).and(z));
+                    }
+                }
+                r
+            }
+        }
+    }
+
+    /// Optimisation fence on a partial sum of a SHA-1 round (`e + wk + f`), before `rotl5(a)`
+    /// is added: returns `self` unchanged, but may stop the compiler from re-associating the
+    /// sum so that the round-to-round chain grows by an add. Identity unless overridden.
+    #[inline(always)]
+    fn fence_sum(self) -> Self {
+        self
+    }
+
+    /// Optimisation fence on a SHA-1 state word just computed. Identity unless overridden
+    /// ([`Group`] turns it into [`fence_group`](Self::fence_group)).
+    #[inline(always)]
+    fn fence_state(self) -> Self {
+        self
+    }
+
+    /// Optimisation fence on the copies of one state word in `G` interleaved registers: may
+    /// make them all exist at the same point, so that the compiler cannot schedule the
+    /// registers' rounds one after the other. Identity unless overridden.
+    #[inline(always)]
+    fn fence_group<const G: usize>(g: [Self; G]) -> [Self; G] {
+        g
+    }
+}
+
+// SAFETY: as for `Group`'s `Vector` impl: only `V`'s methods are applied.
+unsafe impl<V: RoundOps, const G: usize> RoundOps for Group<V, G> {
+    #[inline(always)]
+    fn add32(self, o: Self) -> Self {
+        self.map2(o, V::add32)
+    }
+    #[inline(always)]
+    fn rotl32<const N: i32>(self) -> Self {
+        Group(self.0.map(|v| v.rotl32::<N>()))
+    }
+    #[inline(always)]
+    fn ternary<const IMM: i32>(self, b: Self, c: Self) -> Self {
+        Group(core::array::from_fn(|i| {
+            self.0[i].ternary::<IMM>(b.0[i], c.0[i])
+        }))
     }
     #[inline(always)]
     fn fence_sum(self) -> Self {
@@ -160,7 +225,7 @@ pub(crate) const fn ternary_scalar(imm: u8, a: u32, b: u32, c: u32) -> u32 {
 
 /// The words' operations, with constants merged at compile time. `witness` is any vector of
 /// the type (constants become vectors only when they meet one).
-impl<V: Vector> Word<V> {
+impl<V: RoundOps> Word<V> {
     #[inline(always)]
     fn vector(self, witness: V) -> V {
         match self {
@@ -249,7 +314,7 @@ impl<V: Vector> Word<V> {
 
 /// The round function of round `t`: Ch, Parity, Maj, Parity.
 #[inline(always)]
-fn f<V: Vector>(t: usize, b: Word<V>, c: Word<V>, d: Word<V>) -> Word<V> {
+fn f<V: RoundOps>(t: usize, b: Word<V>, c: Word<V>, d: Word<V>) -> Word<V> {
     match t / 20 {
         0 => b.ternary::<0xCA>(c, d),
         2 => b.ternary::<0xE8>(c, d),
@@ -261,7 +326,7 @@ fn f<V: Vector>(t: usize, b: Word<V>, c: Word<V>, d: Word<V>) -> Word<V> {
 /// lane (W0..W5 and W16..); W6..W15 are constants. Words from 16 on are computed here and
 /// stored in the window, so call this once per `t`, in order.
 #[inline(always)]
-fn block1_word<V: Vector>(w: &mut [V; 16], t: usize) -> Word<V> {
+fn block1_word<V: RoundOps>(w: &mut [V; 16], t: usize) -> Word<V> {
     let get = |w: &[V; 16], i: usize| {
         if (BLOCK1_FIRST_CONST..16).contains(&i) {
             C(BLOCK1_WORDS[i])
@@ -328,7 +393,7 @@ macro_rules! eighty {
 /// SHA-1 of key ‖ GUID for one key per lane, given the keys' message words W0..W5 (big-endian
 /// values); returns the digest words H0..H4 per lane.
 #[inline(always)]
-pub(crate) fn two_blocks<V: Vector>(key_words: [V; 6]) -> [V; 5] {
+pub(crate) fn two_blocks<V: RoundOps>(key_words: [V; 6]) -> [V; 5] {
     // Block one: six words per lane, the rest constant; the schedule is built as it is used.
     let mut w = [key_words[0]; 16];
     w[..6].copy_from_slice(&key_words);

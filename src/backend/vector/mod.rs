@@ -1,7 +1,8 @@
 //! The small vector trait the shared algorithms (the strict check in [`super::strict`], the
-//! base64 encoder in [`super::base64`]) are written over, as memchr writes its searches once
-//! over a `Vector`: each backend implements it for its register (128, 256 or 512 bits of
-//! integer lanes) and keeps only its ISA glue (loads, transposes, stores).
+//! base64 encoder in [`super::base64`], the multi-buffer rounds) are written over, as memchr
+//! writes its searches once over a `Vector`, and its instances, one module per register type
+//! (128, 256 or 512 bits of integer lanes); the backends keep only their ISA glue (loads,
+//! transposes, stores).
 //!
 //! Lanes: `*32` operations work on 32-bit lanes (one key per lane in the multi-key layouts),
 //! `*8` and [`Vector::shuffle8`] on bytes, `*16` on 16-bit halves. Byte shuffles act within
@@ -19,9 +20,9 @@
 /// # Safety
 /// Implementors promise that a value of the type only exists on a CPU that has every
 /// instruction its methods use (so that calling them is sound from any code).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // the SHA-1 core's hooks are x86-only
 pub(crate) unsafe trait Vector: Copy {
-    /// 32-bit lanes per register.
+    /// 32-bit lanes per register (the lane-per-key layout: x86 backends only).
+    #[cfg(target_arch = "x86_64")]
     const LANES: usize;
 
     /// `x` in every 32-bit lane (`self` only witnesses the instructions).
@@ -36,8 +37,8 @@ pub(crate) unsafe trait Vector: Copy {
     fn xor(self, o: Self) -> Self;
     /// `!self & o`.
     fn andnot(self, o: Self) -> Self;
-
-    fn add32(self, o: Self) -> Self;
+    /// (Used by the lane-per-key layout's encoder: x86 backends only.)
+    #[cfg(target_arch = "x86_64")]
     fn shl32<const N: i32>(self) -> Self;
     fn shr32<const N: i32>(self) -> Self;
 
@@ -72,9 +73,6 @@ pub(crate) unsafe trait Vector: Copy {
         hi.or(lo)
     }
 
-    /// Rotate each 32-bit lane left by `N` (0 < N < 32).
-    fn rotl32<const N: i32>(self) -> Self;
-
     /// Bit `i` set when 32-bit lane `i` is not zero.
     fn nonzero_lanes(self) -> u32;
 
@@ -83,54 +81,17 @@ pub(crate) unsafe trait Vector: Copy {
     #[inline(always)]
     fn any_nonzero(self) -> bool {
         self.nonzero_lanes() != 0
-    }
+    }}
 
-    /// The bitwise function of three inputs whose truth table is `IMM` (bit
-    /// `(a << 2) | (b << 1) | c` is the result bit, AVX-512's `vpternlogd`). The default builds
-    /// the three SHA-1 uses (0x96 parity, 0xCA choose, 0xE8 majority) from two-input operations
-    /// and any other from its minterms; a target with a ternary instruction overrides it.
-    #[inline(always)]
-    fn ternary<const IMM: i32>(self, b: Self, c: Self) -> Self {
-        match IMM {
-            0x96 => self.xor(b).xor(c),
-            0xCA => c.xor(self.and(b.xor(c))),
-            0xE8 => self.and(b).or(c.and(self.or(b))),
-            _ => {
-                let ones = self.splat32(u32::MAX);
-                let mut r = self.splat32(0);
-                for i in 0..8 {
-                    if IMM >> i & 1 == 1 {
-                        let x = if i & 4 != 0 { self } else { self.xor(ones) };
-                        let y = if i & 2 != 0 { b } else { b.xor(ones) };
-                        let z = if i & 1 != 0 { c } else { c.xor(ones) };
-                        r = r.or(x.and(y).and(z));
-                    }
-                }
-                r
-            }
-        }
-    }
-
-    /// Optimisation fence on a partial sum of a SHA-1 round (`e + wk + f`), before `rotl5(a)`
-    /// is added: returns `self` unchanged, but may stop the compiler from re-associating the
-    /// sum so that the round-to-round chain grows by an add. Identity unless overridden.
-    #[inline(always)]
-    fn fence_sum(self) -> Self {
-        self
-    }
-
-    /// Optimisation fence on a SHA-1 state word just computed. Identity unless overridden
-    /// ([`super::sha1::Group`] turns it into [`fence_group`](Self::fence_group)).
-    #[inline(always)]
-    fn fence_state(self) -> Self {
-        self
-    }
-
-    /// Optimisation fence on the copies of one state word in `G` interleaved registers: may
-    /// make them all exist at the same point, so that the compiler cannot schedule the
-    /// registers' rounds one after the other. Identity unless overridden.
-    #[inline(always)]
-    fn fence_group<const G: usize>(g: [Self; G]) -> [Self; G] {
-        g
-    }
-}
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+#[cfg(target_arch = "x86_64")]
+mod sse;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use {avx2::Avx2, avx512::Avx512, sse::Sse};
+#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+mod neon;
+#[cfg(all(target_arch = "aarch64", target_endian = "little"))]
+pub(crate) use neon::{u8x16, Neon};

@@ -3,21 +3,20 @@
 //!
 //! Named after the instructions it stands on, as `shani` is: `SHA1C`/`SHA1P`/`SHA1M` (four rounds
 //! each), `SHA1H` (the rotate of E) and `SHA1SU0`/`SHA1SU1` (the message schedule), which Rust
-//! enables and detects as the `sha2` target feature. NEON alone (`neon.rs`) only checks keys and
-//! encodes digests here; a NEON-only multi-buffer SHA-1 would need some 490 vector operations a
-//! key against the 112 below.
+//! enables and detects as the `sha2` target feature. NEON alone (`vector/neon.rs`) only checks
+//! keys and encodes digests here; a NEON-only multi-buffer SHA-1 would need some 490 vector
+//! operations a key against the 112 below.
 //!
-//! One stream is latency-bound: each block is a chain of 20 dependent four-round instructions of
-//! 4 cycles each (Neoverse N1, V1), about 160 cycles a key. [`LANES`] independent keys with their
-//! instruction sequences interleaved in one function body let the core overlap the chains, until
-//! the one vector pipe that runs the SHA instructions (V0 on N1 and V1) is full. Per key that
+//! The kernel is the shared one (`interleave`). One stream is latency-bound: each block is a chain
+//! of 20 dependent four-round instructions of 4 cycles each (Neoverse N1, V1), about 160 cycles a
+//! key. [`LANES`] interleaved streams let the core overlap the chains, until the one vector pipe that runs the SHA instructions (V0 on N1 and V1) is full. Per key that
 //! pipe gets 40 four-round instructions and 32 schedule instructions; the 40 `SHA1H` rotates
 //! would add 40 more, so the interleaved kernel does them with plain NEON shifts (`ushr` + `sli`),
 //! which other pipes run. A single stream keeps `SHA1H` (2 cycles, against 4 for the two
 //! shifts): there the rotate is on the critical path's margin, not on a full pipe. The README
 //! gives the per-core bounds.
 //!
-//! What the fixed message shape buys (see `crate::compute`), as in `shani.rs`:
+//! What the fixed message shape buys (`message`), as in `shani.rs`:
 //! - block one: only W0..W5 (the key) vary. W6..W15 are constants, and so are the W+K of rounds
 //!   8..15, so per key we load the 24 key bytes and nothing else;
 //! - block two is the same for every key: its whole W+K (`BLOCK2_WK`) is computed at compile
@@ -31,12 +30,13 @@
 use core::arch::aarch64::*;
 use core::mem::transmute;
 
-use super::constants::{
+use super::driver;
+use super::interleave::{self, Isa};
+use super::message::{
     BLOCK1_FIRST_CONST, BLOCK1_WORDS as BLOCK1_W, BLOCK2_WK as BLOCK2_WK_WORDS, K, SHA1_IV,
 };
-use super::driver;
-use super::neon::{encode, key_invalid};
-use super::{Backend, BackendKind};
+use super::vector::{u8x16, Neon};
+use super::{base64, strict};
 use crate::key::{KeyStatus, ACCEPT_LEN, KEY_LEN};
 
 cpu_features!("sha2", "neon");
@@ -46,6 +46,18 @@ cpu_features!("sha2", "neon");
 /// padding (tails use narrower interleaves) and keeps the lane count a power of two. Four streams'
 /// state (ABCD, four schedule vectors each) fits the 32 vector registers without spilling.
 pub const LANES: usize = 4;
+
+pub(super) const ROW: super::Row = super::Row {
+    lanes: LANES,
+    // Tails go through narrower interleaves (3, 2 or 1 streams) in the kernel itself.
+    min_keys: 1,
+    min_keys_beside_sha: 1,
+    // `sha2` is how Rust names (and detects) the SHA1 instructions; NEON for the key check and
+    // base64.
+    features: FEATURES,
+    entry: accept_keys,
+    one: Some(accept_one),
+};
 
 /// Four 32-bit lanes as a vector constant, lane `i` = `a[i]`.
 const fn u32x4(a: [u32; 4]) -> uint32x4_t {
@@ -104,43 +116,43 @@ const IV_A_ROL30: u32 = SHA1_IV[0].rotate_left(30);
 target_features! {
     /// A rotated left by 30 (lane 0 of `abcd`): the E of the group after the next one.
     ///
-    /// One stream (`N == 1`) is latency-bound and uses `SHA1H` (2 cycles). Several streams are
+    /// One stream (`STREAMS == 1`) is latency-bound and uses `SHA1H` (2 cycles). Several streams are
     /// bound by the one pipe that runs the SHA instructions, so they rotate with two plain NEON
     /// shifts that other pipes run (4 cycles, still within the 4-cycle round that hides them).
     #[inline]
-    fn rol30<const N: usize>(abcd: uint32x4_t) -> u32 {
-        if N == 1 {
+    fn rol30<const STREAMS: usize>(abcd: uint32x4_t) -> u32 {
+        if STREAMS == 1 {
             vsha1h_u32(vgetq_lane_u32::<0>(abcd))
         } else {
             vgetq_lane_u32::<0>(vsliq_n_u32::<30>(vshrq_n_u32::<2>(abcd), abcd))
         }
     }
 
-    /// SHA-1 of `N` keys (block one from `m0` = W0..W3 and `m1` = W4..W7, block two constant),
+    /// SHA-1 of `STREAMS` keys (block one from `m0` = W0..W3 and `m1` = W4..W7, block two constant),
     /// their instruction sequences interleaved. Returns each key's final ABCD (A in lane 0) and E.
     #[inline]
-    fn hash_group<const N: usize>(
-        m0: [uint32x4_t; N],
-        m1: [uint32x4_t; N],
-    ) -> ([uint32x4_t; N], [u32; N]) {
+    fn hash_group<const STREAMS: usize>(
+        m0: [uint32x4_t; STREAMS],
+        m1: [uint32x4_t; STREAMS],
+    ) -> ([uint32x4_t; STREAMS], [u32; STREAMS]) {
         let k0 = vdupq_n_u32(K[0]);
         let k1 = vdupq_n_u32(K[1]);
         let k2 = vdupq_n_u32(K[2]);
         let k3 = vdupq_n_u32(K[3]);
         let mut w0 = m0;
         let mut w1 = m1;
-        let mut w2 = [W8_11; N];
-        let mut w3 = [W12_15; N];
-        let mut abcd = [IV_ABCD; N];
+        let mut w2 = [W8_11; STREAMS];
+        let mut w3 = [W12_15; STREAMS];
+        let mut abcd = [IV_ABCD; STREAMS];
         // Group 1's E: the IV's A rotated, known before any key is.
-        let mut e = [IV_A_ROL30; N];
+        let mut e = [IV_A_ROL30; STREAMS];
 
         // Four rounds of every stream (`$op`: SHA1C, SHA1P or SHA1M) with W+K `$wk`; the E for the
         // next group is the rotate of A before these rounds.
         macro_rules! r4 {
             ($s:ident, $op:ident, $wk:expr) => {
-                for $s in 0..N {
-                    let next = rol30::<N>(abcd[$s]);
+                for $s in 0..STREAMS {
+                    let next = rol30::<STREAMS>(abcd[$s]);
                     abcd[$s] = $op(abcd[$s], e[$s], $wk);
                     e[$s] = next;
                 }
@@ -149,14 +161,14 @@ target_features! {
         // The message words four groups ahead, in place of `$a`'s, from the last sixteen.
         macro_rules! sched {
             ($a:ident, $b:ident, $c:ident, $d:ident) => {
-                for s in 0..N {
+                for s in 0..STREAMS {
                     $a[s] = vsha1su1q_u32(vsha1su0q_u32($a[s], $b[s], $c[s]), $d[s]);
                 }
             };
         }
 
         // Block one. Group 0 starts from the IV, whose E and rotated A are constants.
-        for s in 0..N {
+        for s in 0..STREAMS {
             abcd[s] = vsha1cq_u32(IV_ABCD, SHA1_IV[4], vaddq_u32(w0[s], k0));
         }
         sched!(w0, w1, w2, w3);
@@ -197,8 +209,8 @@ target_features! {
 
         // Between blocks: ABCD = IV + block one's; E stays block one's (BLOCK2_WK[0] carries the
         // IV's E), so block two starts without waiting for an add.
-        let mut mid = [IV_ABCD; N];
-        for s in 0..N {
+        let mut mid = [IV_ABCD; STREAMS];
+        for s in 0..STREAMS {
             mid[s] = vaddq_u32(IV_ABCD, abcd[s]);
             abcd[s] = mid[s];
         }
@@ -226,8 +238,8 @@ target_features! {
         r4!(s, vsha1pq_u32, BLOCK2_WK[18]);
         r4!(s, vsha1pq_u32, BLOCK2_WK[19]);
 
-        let mut e_out = [0u32; N];
-        for s in 0..N {
+        let mut e_out = [0u32; STREAMS];
+        for s in 0..STREAMS {
             abcd[s] = vaddq_u32(mid[s], abcd[s]);
             e_out[s] = e1[s].wrapping_add(SHA1_IV[4]).wrapping_add(e[s]);
         }
@@ -252,75 +264,129 @@ target_features! {
         (m0, vcombine_u32(w4_5, W6_7))
     }
 
-    /// One group of `N` keys: check, hash, encode. Returns the lanes the check flagged.
-    #[inline]
-    fn group<const N: usize>(
-        keys: &[[u8; KEY_LEN]; N],
-        out: &mut [[u8; ACCEPT_LEN]; N],
-        strict: bool,
-    ) -> u32 {
-        let mut m0 = [vdupq_n_u32(0); N];
-        let mut m1 = [vdupq_n_u32(0); N];
-        let mut bad = 0u32;
-        for s in 0..N {
-            let (v0, v1) = load(&keys[s]);
-            (m0[s], m1[s]) = message(v0, v1);
-            if strict {
-                bad |= u32::from(key_invalid(v0, v1)) << s;
-            }
-        }
-        let (abcd, e) = hash_group(m0, m1);
-        for s in 0..N {
-            encode(abcd[s], e[s], &mut out[s]);
-        }
-        bad
+}
+
+// NEON glue: the key check on a key's two loads, and one digest from the SHA1 instructions'
+// state (A in lane 0, E in a scalar register; SHA-NI keeps A in lane 3) into the encoder.
+
+/// Whether one key breaks the strict rules, from its two loads `v0` = bytes 0..16 and `v1` =
+/// bytes 8..24: the shared [`strict::key_invalid`] in NEON registers.
+#[inline(always)]
+fn key_invalid(v0: uint8x16_t, v1: uint8x16_t) -> bool {
+    strict::key_invalid(Neon(v0), Neon(v1))
+}
+
+/// Base64 of 12 bytes spread as [`base64::encode_spread`] takes them (bytes `1,0,2,1` of each
+/// 3-byte group in each 32-bit lane): 16 characters.
+#[inline(always)]
+fn base64_16(spread: uint8x16_t) -> uint8x16_t {
+    base64::encode_spread(Neon(spread)).0
+}
+
+/// Per output lane, the input byte of the base64 reshuffle (3-byte groups to 32-bit lanes).
+const SPREAD: [u8; 16] = [1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10];
+
+/// Digest byte `i` (< 16) is byte `4 * (i / 4) + 3 - i % 4` of the ABCD register: A in lane 0,
+/// each word little-endian in its lane.
+const fn abcd_byte(i: u8) -> u8 {
+    (i & !3) + 3 - (i & 3)
+}
+
+/// `tbl` indices from the ABCD register to digest bytes 0..12, spread for [`base64_16`].
+const SHUF_A: uint8x16_t = {
+    let mut m = [0u8; 16];
+    let mut j = 0;
+    while j < 16 {
+        m[j] = abcd_byte(SPREAD[j]);
+        j += 1;
+    }
+    u8x16(m)
+};
+
+/// `tbl` indices from `[E, B, C, D]` (ABCD with E put in lane 0) to digest bytes 12..20 then
+/// zeros, spread for [`base64_16`]. Digest byte `12 + i`: D (lane 3) byte `15 - i` for i < 4,
+/// E (lane 0) byte `7 - i` for i < 8, else zero (`tbl` writes zero for an index over 15).
+const SHUF_B: uint8x16_t = {
+    let mut m = [0u8; 16];
+    let mut j = 0;
+    while j < 16 {
+        let i = SPREAD[j];
+        m[j] = if i < 4 {
+            15 - i
+        } else if i < 8 {
+            7 - i
+        } else {
+            0xFF
+        };
+        j += 1;
+    }
+    u8x16(m)
+};
+
+/// Writes base64 of the digest (state `abcd` with A in lane 0, and `e`) into a 28-byte slot.
+#[inline]
+#[target_feature(enable = "neon")]
+fn encode(abcd: uint32x4_t, e: u32, out: &mut [u8; ACCEPT_LEN]) {
+    let abcd = vreinterpretq_u8_u32(abcd);
+    let lo = base64_16(vqtbl1q_u8(abcd, SHUF_A));
+    let ebcd = vsetq_lane_u32::<0>(e, vreinterpretq_u32_u8(abcd));
+    let hi = base64_16(vqtbl1q_u8(vreinterpretq_u8_u32(ebcd), SHUF_B));
+    // Characters 16..28: the 12th (index 11 of `hi`) encodes only zero fill: padding.
+    let hi = vsetq_lane_u8::<11>(b'=', hi);
+    let tail = vextq_u8::<12>(lo, hi); // characters 12..28
+    let p = out.as_mut_ptr();
+    // SAFETY: `out` is 28 writable bytes; the stores cover 0..16 and 12..28, unaligned (`st1`
+    // has no alignment requirement).
+    unsafe {
+        vst1q_u8(p, lo);
+        vst1q_u8(p.add(12), tail);
     }
 }
 
-/// The kernel for the shared driver: groups of `N` streams, and a tail in narrower
-/// interleaves. Only made in [`accept_keys_n`], which runs where the SHA1 instructions were
-/// detected.
-struct Kernel {
-    strict: bool,
-}
+/// The witness that the CPU has the SHA1 instructions and NEON (see [`Isa`]): only made in this
+/// module's `#[target_feature]` entry points, which run after detection.
+#[derive(Clone, Copy)]
+struct ArmSha1(());
 
-impl<const N: usize> driver::Kernel<N> for Kernel {
+impl Isa for ArmSha1 {
+    type Loads = (uint8x16_t, uint8x16_t);
+    type Msg = uint32x4_t;
+    type Digest = (uint32x4_t, u32);
+
     #[inline(always)]
-    fn groups<const G: usize>(
-        &self,
-        keys: &[[[u8; KEY_LEN]; N]; G],
-        out: &mut [[[u8; ACCEPT_LEN]; N]; G],
-    ) -> [u32; G] {
-        let mut flagged = [0; G];
-        for g in 0..G {
-            // SAFETY: a `Kernel` exists only inside `accept_keys_n`, which runs where the SHA1
-            // instructions were detected.
-            flagged[g] = unsafe { group(&keys[g], &mut out[g], self.strict) };
-        }
-        flagged
+    fn load(self, key: &[u8; KEY_LEN]) -> Self::Loads {
+        // SAFETY: an `ArmSha1` exists only where the features were detected.
+        unsafe { load(key) }
     }
-
-    /// Not padded: fewer streams cost less here (no pipe to fill), so the tail goes through
-    /// interleaves of 3, 2 and 1 streams, widest first.
     #[inline(always)]
-    fn tail(&self, keys: &[[u8; KEY_LEN]], out: &mut [[u8; ACCEPT_LEN]]) -> u32 {
-        let mut done = 0;
-        let mut flagged = 0;
-        macro_rules! narrow {
-            ($w:literal) => {
-                while keys.len() - done >= $w {
-                    let k = keys[done..done + $w].try_into().unwrap();
-                    let o = (&mut out[done..done + $w]).try_into().unwrap();
-                    // SAFETY: as in `groups`.
-                    flagged |= unsafe { group::<$w>(k, o, self.strict) } << done;
-                    done += $w;
-                }
-            };
+    fn key_invalid(self, (v0, v1): Self::Loads) -> bool {
+        key_invalid(v0, v1)
+    }
+    #[inline(always)]
+    fn message(self, (v0, v1): Self::Loads) -> (uint32x4_t, uint32x4_t) {
+        // SAFETY: as in `load`.
+        unsafe { message(v0, v1) }
+    }
+    #[inline(always)]
+    fn hash<const STREAMS: usize>(
+        self,
+        m0: [uint32x4_t; STREAMS],
+        m1: [uint32x4_t; STREAMS],
+    ) -> [Self::Digest; STREAMS] {
+        // SAFETY: as in `load`.
+        let (abcd, e) = unsafe { hash_group(m0, m1) };
+        core::array::from_fn(|s| (abcd[s], e[s]))
+    }
+    #[inline(always)]
+    fn encode<const STREAMS: usize>(
+        self,
+        digests: &[Self::Digest; STREAMS],
+        out: &mut [[u8; ACCEPT_LEN]; STREAMS],
+    ) {
+        for (&(abcd, e), slot) in digests.iter().zip(out) {
+            // SAFETY: as in `load`.
+            unsafe { encode(abcd, e, slot) }
         }
-        narrow!(3);
-        narrow!(2);
-        narrow!(1);
-        flagged
     }
 }
 
@@ -336,47 +402,37 @@ target_features! {
         status: &mut [KeyStatus],
         strict: bool,
     ) -> usize {
-        accept_keys_n::<LANES>(keys, out, status, strict)
+        accept_keys_streams::<LANES>(keys, out, status, strict)
     }
 
-    /// [`accept_keys`] for any interleave width `N` (lets the tests compare widths): the shared
-    /// driver, one group of `N` per step, the tail in groups of 3, 2 and 1.
-    fn accept_keys_n<const N: usize>(
+    /// [`accept_keys`] for any interleave width (lets the tests compare widths): the shared
+    /// driver, one group per step, the tail in groups of 3, 2 and 1.
+    fn accept_keys_streams<const STREAMS: usize>(
         keys: &[[u8; KEY_LEN]],
         out: &mut [[u8; ACCEPT_LEN]],
         status: &mut [KeyStatus],
         strict: bool,
     ) -> usize {
-        driver::run::<N, 1, _>(&Kernel { strict }, keys, out, status)
+        let kernel = interleave::Kernel { isa: ArmSha1(()), strict };
+        driver::run::<STREAMS, 1, _>(&kernel, keys, out, status)
     }
 
-    /// The accept of one key by a single SHA1-instruction stream, with no validation: the
-    /// single-key path (`crate::compute::accept_24`) when [`single_key_enabled`].
+    /// The single-key entry (`backend::OneKey`): one stream of the SHA1 instructions.
     ///
     /// # Safety
-    /// The CPU must have the SHA1 instructions (calling from code not itself compiled for them is
-    /// `unsafe`); callers check [`single_key_enabled`] first.
-    pub(crate) fn accept_one(key: &[u8; KEY_LEN], out: &mut [u8; ACCEPT_LEN]) {
-        let (v0, v1) = load(key);
-        let (m0, m1) = message(v0, v1);
-        let (abcd, e) = hash_group::<1>([m0], [m1]);
-        encode(abcd[0], e[0], out);
+    /// As for [`accept_keys`].
+    unsafe fn accept_one(key: &[u8; KEY_LEN], out: &mut [u8; ACCEPT_LEN]) -> bool {
+        interleave::one(ArmSha1(()), key, out)
     }
-}
-
-/// Whether the single-key path uses [`accept_one`]: when `armsha1` is the backend in use, i.e.
-/// detected (and so safe to call) and not overridden by `WSACCEPT_BACKEND=portable`, which then
-/// switches the SHA1 instructions off for the whole process, single keys included. Cached with
-/// the backend choice: one load and a compare per call.
-#[inline]
-pub(crate) fn single_key_enabled() -> bool {
-    Backend::active().kind() == BackendKind::ArmSha1
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::{accept_24_portable, BLOCK2};
+    use crate::key::check_strict;
+    use crate::BackendKind;
+    use super::super::message::BLOCK2;
+    use super::super::portable::accept_24 as accept_24_portable;
 
     fn have() -> bool {
         BackendKind::ArmSha1.is_available()
@@ -452,11 +508,11 @@ mod tests {
                         let mut got_st = vec![KeyStatus::Length; len];
                         let bad =
                             // SAFETY: `have()` saw the SHA1 instructions.
-                            unsafe { accept_keys_n::<$n>(keys, &mut got, &mut got_st, strict) };
+                            unsafe { accept_keys_streams::<$n>(keys, &mut got, &mut got_st, strict) };
                         assert_eq!(
                             (bad, &got, &got_st),
                             (want_bad, &want, &want_st),
-                            "N = {}, len = {len}, strict = {strict}",
+                            "streams = {}, len = {len}, strict = {strict}",
                             $n
                         );
                     };
@@ -483,6 +539,50 @@ mod tests {
             // SAFETY: `have()` saw the SHA1 instructions.
             unsafe { accept_one(&key, &mut got) };
             assert_eq!(got, want);
+        }
+    }
+
+    /// The quick strict check agrees with `check_strict` on every byte at every position.
+    #[test]
+    fn quick_check_matches_check_strict() {
+        let base = *b"dGhlIHNhbXBsZSBub25jZQ==";
+        for pos in 0..KEY_LEN {
+            for byte in 0..=255u8 {
+                let mut key = base;
+                key[pos] = byte;
+                let p = key.as_ptr();
+                // SAFETY: NEON is part of the aarch64 baseline; the loads read 0..16 and 8..24
+                // of the 24-byte key.
+                let ok = unsafe { !key_invalid(vld1q_u8(p), vld1q_u8(p.add(8))) };
+                assert_eq!(ok, check_strict(&key).is_ok(), "pos {pos} byte {byte:#x}");
+            }
+        }
+    }
+
+    /// The in-register encoder agrees with the scalar one on digests that put every value in
+    /// every 6-bit index position, and on random ones.
+    #[test]
+    fn encode_matches_scalar_encoder() {
+        let mut x = 0x1234_5678u32;
+        for round in 0..20_000u32 {
+            let mut digest = [0u8; 20];
+            for (i, b) in digest.iter_mut().enumerate() {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                // The first 256 rounds: byte value `round` everywhere, then random bytes.
+                *b = if round < 256 {
+                    round as u8 ^ i as u8
+                } else {
+                    (x >> 24) as u8
+                };
+            }
+            let word = |i: usize| u32::from_be_bytes(digest[4 * i..4 * i + 4].try_into().unwrap());
+            let abcd = [word(0), word(1), word(2), word(3)];
+            let mut want = [0u8; ACCEPT_LEN];
+            super::super::portable::encode_digest(&digest, &mut want);
+            let mut got = [0xA5u8; ACCEPT_LEN];
+            // SAFETY: NEON is part of the aarch64 baseline; `abcd` is 16 readable bytes.
+            unsafe { encode(vld1q_u32(abcd.as_ptr()), word(4), &mut got) };
+            assert_eq!(got, want, "digest {digest:02x?}");
         }
     }
 }
