@@ -63,9 +63,11 @@ fn naive_accept(key: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(h.finalize())
 }
 
-/// Estimates the core clock in GHz from a chain of dependent register adds, one cycle each on
-/// every x86-64 and aarch64 core; virtual machines often expose no cycle counters, so this is
-/// how the cycles/key column is worked out. `None` on other architectures.
+/// Estimates the core clock in GHz from a chain of dependent register-to-register adds, one
+/// cycle each on every x86-64 and aarch64 core (adds of an immediate are not used: Intel's
+/// Golden Cove and later fold chains of them at rename, which reads as 8-9 GHz); virtual
+/// machines often expose no cycle counters, so this is how the cycles/key column is worked
+/// out. `None` on other architectures.
 fn estimate_ghz() -> Option<f64> {
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     {
@@ -83,7 +85,8 @@ fn estimate_ghz() -> Option<f64> {
     None
 }
 
-/// `iterations` x 8 dependent adds of one register (the loop counter runs beside them).
+/// `iterations` x 8 dependent adds of a register to one register (the loop counter runs beside
+/// them).
 #[cfg(target_arch = "x86_64")]
 fn dependent_adds(iterations: u64) -> u64 {
     let mut x = 0u64;
@@ -93,19 +96,21 @@ fn dependent_adds(iterations: u64) -> u64 {
     unsafe {
         core::arch::asm!(
             "2:",
-            "add {x}, 1", "add {x}, 1", "add {x}, 1", "add {x}, 1",
-            "add {x}, 1", "add {x}, 1", "add {x}, 1", "add {x}, 1",
+            "add {x}, {one}", "add {x}, {one}", "add {x}, {one}", "add {x}, {one}",
+            "add {x}, {one}", "add {x}, {one}", "add {x}, {one}", "add {x}, {one}",
             "dec {n}",
             "jnz 2b",
             x = inout(reg) x,
             n = inout(reg) n,
+            one = in(reg) black_box(1u64),
             options(nomem, nostack),
         );
     }
     x + n
 }
 
-/// `iterations` x 8 dependent adds of one register (the loop counter runs beside them).
+/// `iterations` x 8 dependent adds of a register to one register (the loop counter runs beside
+/// them).
 #[cfg(target_arch = "aarch64")]
 fn dependent_adds(iterations: u64) -> u64 {
     let mut x = 0u64;
@@ -115,12 +120,13 @@ fn dependent_adds(iterations: u64) -> u64 {
     unsafe {
         core::arch::asm!(
             "2:",
-            "add {x}, {x}, #1", "add {x}, {x}, #1", "add {x}, {x}, #1", "add {x}, {x}, #1",
-            "add {x}, {x}, #1", "add {x}, {x}, #1", "add {x}, {x}, #1", "add {x}, {x}, #1",
+            "add {x}, {x}, {one}", "add {x}, {x}, {one}", "add {x}, {x}, {one}", "add {x}, {x}, {one}",
+            "add {x}, {x}, {one}", "add {x}, {x}, {one}", "add {x}, {x}, {one}", "add {x}, {x}, {one}",
             "subs {n}, {n}, #1",
             "b.ne 2b",
             x = inout(reg) x,
             n = inout(reg) n,
+            one = in(reg) black_box(1u64),
             options(nomem, nostack),
         );
     }
