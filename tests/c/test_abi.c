@@ -17,28 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        checks++;                                                                    \
-        if (!(cond)) {                                                               \
-            failures++;                                                              \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                                     \
-    do {                                                                                   \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                \
-        checks++;                                                                          \
-        if (a_ != b_) {                                                                    \
-            failures++;                                                                    \
-            fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, \
-                    #a, a_, #b, b_);                                                       \
-        }                                                                                  \
-    } while (0)
+#include "check.h"
 
 static const char SAMPLE_KEY[] = "dGhlIHNhbXBsZSBub25jZQ==";
 static const char SAMPLE_ACCEPT[] = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";

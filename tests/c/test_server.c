@@ -10,28 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        checks++;                                                                    \
-        if (!(cond)) {                                                               \
-            failures++;                                                              \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                                     \
-    do {                                                                                   \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                \
-        checks++;                                                                          \
-        if (a_ != b_) {                                                                    \
-            failures++;                                                                    \
-            fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, \
-                    #a, a_, #b, b_);                                                       \
-        }                                                                                  \
-    } while (0)
+#include "check.h"
 
 static const char REQUEST[] =
     "GET /chat HTTP/1.1\r\n"

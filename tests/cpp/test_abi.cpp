@@ -9,17 +9,7 @@
 #include <thread>
 #include <vector>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        checks++;                                                                      \
-        if (!(cond)) {                                                                 \
-            failures++;                                                                \
-            std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                              \
-    } while (0)
+#include "../c/check.h"
 
 using namespace std::string_view_literals;
 
