@@ -33,6 +33,11 @@
 #    (no binfmt_misc here). The same C test program runs below, cross-compiled, under ASan
 #    and UBSan as there, but with LeakSanitizer off (it cannot run under qemu-user) and
 #    without valgrind (which does not run aarch64 programs on this machine).
+#  - tests/handshake_c_abi.rs: the server handshake's C and C++ tests, compiled with the host's
+#    compilers and spawned, as tests/c_abi.rs (the Rust handshake tests do run here).
+#  - tests/link.rs: it builds a Rust cdylib and C programs for the host with cargo and cc and
+#    loads or spawns them, which an emulated aarch64 test process cannot; what it checks is
+#    how the libraries link, not the code in them.
 #  - cli/tests/memory.rs: ten million lines through the CLI against a peak-RSS bound, which
 #    under qemu would measure the emulator and take many minutes.
 #  - cli/tests/io_errors.rs, cli/tests/lines.rs: they spawn the CLI directly, which a cross-built
@@ -51,7 +56,7 @@ export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=$runner
 export CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 # Property tests: 500 cases each instead of 2000 (tests/props.rs), under each backend.
 export PROPTEST_CASES=500
-skipped_tests=(examples c_abi)
+skipped_tests=(examples c_abi handshake_c_abi link)
 skipped_cli_tests=(memory io_errors lines)
 say() { printf '\n==> aarch64 (%s s): %s\n' "$((SECONDS - start))" "$*"; }
 die() {
@@ -93,7 +98,7 @@ cargo clippy --release --target "$target" --all-targets --quiet -- -D warnings
 
 say "build (release): library, C libraries, CLI, and every test and bench run below"
 cargo build --release --target "$target"
-cargo test --release --target "$target" -p wsaccept --lib "${lib_tests[@]}" --bench accept \
+cargo test --release --target "$target" -p wsaccept --features capi --lib "${lib_tests[@]}" --bench accept \
     --no-run --quiet
 cargo test --release --target "$target" -p wsaccept-cli --bins "${cli_tests[@]}" --no-run --quiet
 out_dir=${CARGO_TARGET_DIR:-target}/$target/release
@@ -110,10 +115,10 @@ for backend in armsha1 portable; do
     fi
     say "Rust tests with $backend: library unit tests, ${lib_test_names[*]}"
     # WSACCEPT_TEST_RUNNER: tests/backends.rs re-runs its own binary as a child, through qemu.
-    WSACCEPT_TEST_RUNNER="$runner" cargo test --release --target "$target" -p wsaccept --lib \
+    WSACCEPT_TEST_RUNNER="$runner" cargo test --release --target "$target" -p wsaccept --features capi --lib \
         "${lib_tests[@]}" --quiet
     say "doc tests with $backend"
-    cargo test --release --target "$target" -p wsaccept --doc --quiet
+    cargo test --release --target "$target" -p wsaccept --features capi --doc --quiet
     say "CLI tests with $backend: unit tests, ${cli_test_names[*]} (the CLI spawned through qemu)"
     WSACCEPT_TEST_RUNNER="$runner" cargo test --release --target "$target" -p wsaccept-cli \
         --bins "${cli_tests[@]}" --quiet
@@ -153,6 +158,6 @@ say "wsaccept bench runs (figures meaningless under emulation)"
 # shellcheck disable=SC2086
 $runner "$bin" bench --keys 20000 --rounds 1
 say "criterion benches run once each (cargo test mode)"
-cargo test --release --target "$target" -p wsaccept --bench accept --quiet
+cargo test --release --target "$target" -p wsaccept --features capi --bench accept --quiet
 
 say "passed in $((SECONDS - start)) s"
